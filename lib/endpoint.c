@@ -1,0 +1,594 @@
+/*
+ * endpoint.c -- Streamable HTTP, request by request.  Every piece of state
+ * (sessions) lives in the SQLite state store, so any worker process, or a
+ * fresh CGI process, can serve any request.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "bounds.h"
+#include "config.h"
+#include "digest.h"
+#include "endpoint.h"
+#include "jrpc.h"
+#include "log.h"
+#include "mcp.h"
+#include "store.h"
+#include "tool.h"
+
+#define EP_SID_BYTES	32	/* 256-bit session ids, hex-encoded */
+
+struct endpoint {
+	const struct config	*cfg;
+	struct store		*store;
+};
+
+/* Everything one request needs; freed in one place. */
+struct ep_req {
+	const struct http_req	*http;
+	struct http_resp	*resp;
+	char			 request_id[33];
+	const char		*version;	/* revision in effect */
+	const char		*principal;
+	const char		*auth_method;
+};
+
+struct endpoint *
+endpoint_new(const struct config *cfg)
+{
+	struct endpoint *ep;
+
+	if ((ep = calloc(1, sizeof(*ep))) == NULL)
+		return NULL;
+	ep->cfg = cfg;
+	return ep;
+}
+
+void
+endpoint_free(struct endpoint *ep)
+{
+	if (ep == NULL)
+		return;
+	store_close(ep->store);
+	free(ep);
+}
+
+static struct store *
+ep_store(struct endpoint *ep)
+{
+	char	 err[BOUNDS_ERRMSG_LEN];
+
+	if (ep->store == NULL) {
+		ep->store = store_open(ep->cfg->state_db, err, sizeof(err));
+		if (ep->store == NULL)
+			log_err("%s", err);
+	}
+	return ep->store;
+}
+
+static int64_t
+ep_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Serialises v (taken) as the response body. */
+static void
+ep_json(struct ep_req *r, int status, json_t *v)
+{
+	char	*s;
+
+	r->resp->status = status;
+	if (v == NULL) {
+		r->resp->status = 500;
+		return;
+	}
+	s = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	if (s == NULL || http_resp_body(r->resp, s, strlen(s),
+	    "application/json") == -1)
+		r->resp->status = 500;
+}
+
+/* An HTTP-level refusal with a JSON-RPC error body and no id. */
+static void
+ep_refuse(struct ep_req *r, int status, int code, const char *msg)
+{
+	struct jrpc_error e;
+
+	memset(&e, 0, sizeof(e));
+	jrpc_error_set(&e, code, NULL, "%s", msg);
+	ep_json(r, status, jrpc_error_response(NULL, &e));
+}
+
+/* Does the Accept header admit type ("application/json")? */
+static int
+ep_accepts(const char *accept, const char *type)
+{
+	const char	*p = accept, *slash = strchr(type, '/');
+	size_t		 toplen = (size_t)(slash - type);
+
+	while (*p != '\0') {
+		char	 range[128];
+		size_t	 n = 0;
+		const char *q;
+		int	 zero = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		while (*p != '\0' && *p != ',' && *p != ';' &&
+		    *p != ' ' && n + 1 < sizeof(range))
+			range[n++] = *p++;
+		range[n] = '\0';
+		/* Parameters: only q=0 matters (RFC 9110 §12.4.2). */
+		while (*p != '\0' && *p != ',') {
+			if (*p == ';') {
+				q = p + 1;
+				while (*q == ' ')
+					q++;
+				if ((q[0] == 'q' || q[0] == 'Q') &&
+				    q[1] == '=' && strtod(q + 2, NULL) <= 0.0)
+					zero = 1;
+			}
+			p++;
+		}
+		if (n == 0 || zero)
+			continue;
+		if (strcmp(range, "*/*") == 0 || strcasecmp(range, type) == 0)
+			return 1;
+		if (strlen(range) == toplen + 2 &&
+		    strncasecmp(range, type, toplen + 1) == 0 &&
+		    range[toplen + 1] == '*')
+			return 1;
+	}
+	return 0;
+}
+
+/* Content-Type must be application/json (charset, if any, UTF-8). */
+static int
+ep_ctype_ok(const char *ct)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; \t");
+	if (n != strlen("application/json") ||
+	    strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	if ((p = strcasestr(ct, "charset=")) != NULL) {
+		p += strlen("charset=");
+		if (*p == '"')
+			p++;
+		if (strncasecmp(p, "utf-8", 5) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Copies the host part of a Host value or an Origin's authority. */
+static void
+ep_hostpart(const char *in, char *out, size_t len)
+{
+	size_t	 n;
+
+	if (in[0] == '[') {
+		n = strcspn(in, "]");
+		if (in[n] == ']')
+			n++;
+	} else
+		n = strcspn(in, ":/");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, in, n);
+	out[n] = '\0';
+}
+
+static int
+ep_host_allowed(const struct config *cfg, const char *host)
+{
+	static const char *const deflt[] = { "localhost", "127.0.0.1",
+	    "[::1]", NULL };
+	size_t	 i;
+
+	if (cfg->nhosts > 0) {
+		for (i = 0; i < cfg->nhosts; i++)
+			if (strcasecmp(cfg->hosts[i], host) == 0 ||
+			    strcmp(cfg->hosts[i], "*") == 0)
+				return 1;
+		return 0;
+	}
+	for (i = 0; deflt[i] != NULL; i++)
+		if (strcasecmp(deflt[i], host) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ep_loopback(const char *addr)
+{
+	return addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
+	    strcmp(addr, "::1") == 0 || strcmp(addr, "::ffff:127.0.0.1") == 0);
+}
+
+/*
+ * DNS-rebinding defence (transports §Security Warning): a present Origin
+ * that is not allowed is 403; on a loopback listener (or wherever the
+ * deployer listed allowed_hosts) so is a Host that is not a configured
+ * name.  Returns 0 to go on, -1 when the response is set.
+ */
+static int
+ep_check_origin(struct endpoint *ep, struct ep_req *r)
+{
+	const struct config *cfg = ep->cfg;
+	const char	*host = http_header(r->http, "Host");
+	const char	*origin = http_header(r->http, "Origin");
+	char		 h[256], oh[256];
+	size_t		 i;
+	int		 ok;
+
+	h[0] = '\0';
+	if (host != NULL)
+		ep_hostpart(host, h, sizeof(h));
+	if (cfg->nhosts > 0 || ep_loopback(http_env(r->http, "SERVER_ADDR"))) {
+		if (host == NULL || !ep_host_allowed(cfg, h)) {
+			ep_refuse(r, 403, JRPC_INVALID_REQUEST,
+			    "Forbidden: Host is not an allowed name for this "
+			    "server");
+			return -1;
+		}
+	}
+	if (origin == NULL)
+		return 0;
+	if (strlen(origin) > BOUNDS_HEADER_LEN) {
+		ok = 0;
+	} else if (cfg->norigins > 0) {
+		ok = 0;
+		for (i = 0; i < cfg->norigins && !ok; i++)
+			ok = strcmp(cfg->origins[i], "*") == 0 ||
+			    strcasecmp(cfg->origins[i], origin) == 0;
+	} else {
+		/* No list: same host only. */
+		const char *a = strstr(origin, "://");
+
+		ok = 0;
+		if (a != NULL && host != NULL) {
+			ep_hostpart(a + 3, oh, sizeof(oh));
+			ok = strcasecmp(oh, h) == 0;
+		}
+	}
+	if (!ok) {
+		ep_refuse(r, 403, JRPC_INVALID_REQUEST,
+		    "Forbidden: Origin is not allowed");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ep_sid_wellformed(const char *sid)
+{
+	size_t	 i;
+
+	if (strlen(sid) != 2 * EP_SID_BYTES)
+		return 0;
+	for (i = 0; sid[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)sid[i]) ||
+		    isupper((unsigned char)sid[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Checks Mcp-Session-Id on a non-initialize message.  Returns 0 to go on,
+ * -1 when the response is set (400 missing, 404 unknown/expired/foreign,
+ * 500 store failure).
+ */
+static int
+ep_check_session(struct endpoint *ep, struct ep_req *r)
+{
+	struct store_session s;
+	struct store	*st;
+	const char	*sid = http_header(r->http, "Mcp-Session-Id");
+	int		 rc;
+
+	if (!ep->cfg->sessions)
+		return 0;
+	if (sid == NULL) {
+		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
+		    "Mcp-Session-Id header is required; send initialize "
+		    "first");
+		return -1;
+	}
+	if (!ep_sid_wellformed(sid)) {
+		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found; "
+		    "send initialize to start a new one");
+		return -1;
+	}
+	if ((st = ep_store(ep)) == NULL) {
+		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
+		return -1;
+	}
+	rc = store_session_get(st, sid, time(NULL), ep->cfg->session_ttl, &s);
+	if (rc == -1) {
+		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
+		return -1;
+	}
+	/* A session belongs to the principal that created it. */
+	if (rc == 0 || strcmp(s.principal, r->principal) != 0) {
+		if (rc == 1)
+			log_warn("session presented by another principal "
+			    "(request %s)", r->request_id);
+		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found; "
+		    "send initialize to start a new one");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ep_delete(struct endpoint *ep, struct ep_req *r)
+{
+	const char	*sid = http_header(r->http, "Mcp-Session-Id");
+	struct store_session s;
+	struct store	*st;
+	int		 rc;
+
+	if (!ep->cfg->sessions) {
+		(void)http_resp_header(r->resp, "Allow", "POST");
+		ep_refuse(r, 405, JRPC_INVALID_REQUEST, "Method Not Allowed: "
+		    "this server is stateless; there is no session to end");
+		return;
+	}
+	if (sid == NULL) {
+		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
+		    "Mcp-Session-Id header is required");
+		return;
+	}
+	if (!ep_sid_wellformed(sid)) {
+		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found");
+		return;
+	}
+	if ((st = ep_store(ep)) == NULL) {
+		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
+		return;
+	}
+	rc = store_session_get(st, sid, time(NULL), ep->cfg->session_ttl, &s);
+	if (rc == 1 && strcmp(s.principal, r->principal) != 0)
+		rc = 0;
+	if (rc == 1)
+		rc = store_session_delete(st, sid);
+	if (rc == -1)
+		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
+	else if (rc == 0)
+		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found");
+	else
+		r->resp->status = 204;
+}
+
+/* RFC 9728 protected-resource metadata. */
+static void
+ep_prm(struct endpoint *ep, struct ep_req *r)
+{
+	const struct config *cfg = ep->cfg;
+	json_t		*o, *scopes, *as;
+	size_t		 i, j;
+
+	if (cfg->resource_url == NULL) {
+		r->resp->status = 404;
+		return;
+	}
+	scopes = json_array();
+	for (i = 0; i < cfg->ntools; i++) {
+		const char *s = cfg->tools[i]->scope;
+		int dup = 0;
+
+		if (s == NULL)
+			continue;
+		for (j = 0; j < json_array_size(scopes) && !dup; j++)
+			dup = strcmp(json_string_value(json_array_get(scopes,
+			    j)), s) == 0;
+		if (!dup)
+			json_array_append_new(scopes, json_string(s));
+	}
+	as = json_object_get(cfg->auth, "authorization_servers");
+	o = json_pack("{s:s,s:O,s:o,s:[s]}", "resource", cfg->resource_url,
+	    "authorization_servers", json_is_array(as) ? as : json_array(),
+	    "scopes_supported", scopes, "bearer_methods_supported", "header");
+	if (!json_is_array(as))
+		json_decref(json_object_get(o, "authorization_servers"));
+	ep_json(r, 200, o);
+}
+
+static void
+ep_post(struct endpoint *ep, struct ep_req *r)
+{
+	const struct http_req *h = r->http;
+	struct jrpc_msg		 msg;
+	struct jrpc_error	 err;
+	struct mcp_caller	 who;
+	struct mcp_outcome	 out;
+	json_t			*id = NULL, *result = NULL;
+	const char		*accept, *pv;
+	char			 sid[2 * EP_SID_BYTES + 1];
+	enum mcp_rc		 rc;
+	int			 is_init;
+
+	memset(&err, 0, sizeof(err));
+	memset(&out, 0, sizeof(out));
+	accept = http_header(h, "Accept");
+	if (accept != NULL && (!ep_accepts(accept, "application/json") ||
+	    !ep_accepts(accept, "text/event-stream"))) {
+		ep_refuse(r, 406, JRPC_INVALID_REQUEST, "Not Acceptable: "
+		    "Accept must allow application/json and "
+		    "text/event-stream");
+		return;
+	}
+	if (!ep_ctype_ok(http_header(h, "Content-Type"))) {
+		ep_refuse(r, 415, JRPC_INVALID_REQUEST, "Unsupported Media "
+		    "Type: Content-Type must be application/json");
+		return;
+	}
+	if (h->body_too_large) {
+		char m[128];
+
+		snprintf(m, sizeof(m), "Content Too Large: the body limit is "
+		    "%zu bytes", ep->cfg->max_body);
+		ep_refuse(r, 413, JRPC_INVALID_REQUEST, m);
+		return;
+	}
+	if (h->body_short) {
+		ep_refuse(r, 400, JRPC_PARSE_ERROR, "Bad Request: the body is "
+		    "shorter than Content-Length");
+		return;
+	}
+	pv = http_header(h, "MCP-Protocol-Version");
+	if (pv != NULL && !mcp_version_supported(pv)) {
+		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
+		    "unsupported MCP-Protocol-Version; this server speaks "
+		    "2025-11-25, 2025-06-18 and 2025-03-26");
+		return;
+	}
+	r->version = pv != NULL ? pv : MCP_VERSION_DEFAULT;
+
+	if (jrpc_parse(h->body != NULL ? h->body : "", h->bodylen, &msg, &id,
+	    &err) == -1) {
+		ep_json(r, 400, jrpc_error_response(id, &err));
+		json_decref(id);
+		jrpc_error_clear(&err);
+		return;
+	}
+	json_decref(id);
+	is_init = msg.kind == JRPC_REQUEST &&
+	    strcmp(msg.method, "initialize") == 0;
+	if (!is_init && ep_check_session(ep, r) == -1)
+		goto done;
+
+	memset(&who, 0, sizeof(who));
+	who.principal = r->principal;
+	who.auth_method = r->auth_method;
+	who.request_id = r->request_id;
+	who.protocol_version = r->version;
+	who.deadline_us = ep_now_us() + (int64_t)ENDPOINT_DEADLINE_MS * 1000;
+	rc = mcp_handle(ep->cfg, &who, &msg, &result, &err, &out);
+	switch (rc) {
+	case MCP_NO_REPLY:
+		r->resp->status = 202;
+		break;
+	case MCP_DENIED:
+		/* Wired to the auth module's 403 step-up (issue 3). */
+		ep_refuse(r, 403, JRPC_INVALID_REQUEST, "Forbidden");
+		break;
+	case MCP_ERROR:
+		ep_json(r, 200, jrpc_error_response(msg.id, &err));
+		break;
+	case MCP_RESULT:
+		if (is_init && ep->cfg->sessions) {
+			struct store *st = ep_store(ep);
+
+			if (st == NULL || digest_random_hex(sid,
+			    EP_SID_BYTES) == -1 ||
+			    store_session_create(st, sid, r->principal,
+			    out.negotiated, out.client_name[0] ?
+			    out.client_name : NULL, time(NULL),
+			    ep->cfg->session_ttl) == -1 ||
+			    http_resp_header(r->resp, "Mcp-Session-Id", "%s",
+			    sid) == -1) {
+				json_decref(result);
+				ep_refuse(r, 500, JRPC_INTERNAL_ERROR,
+				    "Internal error");
+				break;
+			}
+		}
+		ep_json(r, 200, jrpc_result(msg.id, result));
+		break;
+	}
+done:
+	tool_error_clear(&out.terr);
+	jrpc_error_clear(&err);
+	jrpc_msg_clear(&msg);
+}
+
+/* The path part of REQUEST_URI, decoded only as far as routing needs. */
+static void
+ep_path(const struct http_req *h, char *out, size_t len)
+{
+	const char	*uri = http_env(h, "REQUEST_URI");
+	size_t		 n;
+
+	if (uri == NULL)
+		uri = http_env(h, "SCRIPT_NAME");
+	if (uri == NULL)
+		uri = "/";
+	n = strcspn(uri, "?#");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, uri, n);
+	out[n] = '\0';
+	/* "/mcp/" and "/mcp" are the same endpoint. */
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+}
+
+void
+endpoint_handle(struct endpoint *ep, const struct http_req *h,
+    struct http_resp *resp)
+{
+	struct ep_req	 r;
+	char		 path[512], wk[600];
+	const char	*method = http_env(h, "REQUEST_METHOD");
+
+	memset(&r, 0, sizeof(r));
+	r.http = h;
+	r.resp = resp;
+	r.principal = "anonymous";
+	r.auth_method = "none";
+	if (digest_random_hex(r.request_id, 16) == -1)
+		snprintf(r.request_id, sizeof(r.request_id), "unavailable");
+	if (method == NULL)
+		method = "GET";
+	(void)http_resp_header(resp, "X-Request-Id", "%s", r.request_id);
+	(void)http_resp_header(resp, "Cache-Control", "no-store");
+
+	ep_path(h, path, sizeof(path));
+	snprintf(wk, sizeof(wk), "/.well-known/oauth-protected-resource%s",
+	    ep->cfg->endpoint);
+	if (strcmp(path, "/.well-known/oauth-protected-resource") == 0 ||
+	    strcmp(path, wk) == 0) {
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+			(void)http_resp_header(resp, "Allow", "GET");
+			resp->status = 405;
+			return;
+		}
+		ep_prm(ep, &r);
+		return;
+	}
+	if (strcmp(path, ep->cfg->endpoint) != 0) {
+		ep_refuse(&r, 404, JRPC_INVALID_REQUEST, "Not Found");
+		return;
+	}
+	if (ep_check_origin(ep, &r) == -1)
+		return;
+	if (strcmp(method, "POST") == 0)
+		ep_post(ep, &r);
+	else if (strcmp(method, "DELETE") == 0)
+		ep_delete(ep, &r);
+	else {
+		/* No server-initiated stream: GET is 405 (transports §). */
+		(void)http_resp_header(resp, "Allow", ep->cfg->sessions ?
+		    "POST, DELETE" : "POST");
+		ep_refuse(&r, 405, JRPC_INVALID_REQUEST,
+		    "Method Not Allowed: POST JSON-RPC messages to this "
+		    "endpoint");
+	}
+}

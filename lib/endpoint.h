@@ -1,0 +1,30 @@
+/*
+ * endpoint.h -- the Streamable HTTP transport (MCP 2025-03-26 ..
+ * 2025-11-25) on a plain request/response struct: routing, the header
+ * rules (Accept, Content-Type, Origin, Host, MCP-Protocol-Version),
+ * sessions, body limits, then JSON-RPC and MCP.  Knows nothing of FastCGI.
+ */
+#ifndef ENDPOINT_H
+#define ENDPOINT_H
+
+#include "http.h"
+
+struct config;
+struct endpoint;
+
+/* Per-request deadline: below the web servers' own timeouts (60 s). */
+#define ENDPOINT_DEADLINE_MS	25000
+
+/*
+ * Creates the endpoint.  cfg is borrowed and must outlive it.  Opens
+ * nothing yet: databases are opened on first use, so a plain-CGI process
+ * that answers a 405 never touches SQLite.  Returns NULL on OOM.
+ */
+struct endpoint	*endpoint_new(const struct config *cfg);
+void		 endpoint_free(struct endpoint *);
+
+/* Handles one request.  OUT: resp (free with http_resp_reset). */
+void		 endpoint_handle(struct endpoint *, const struct http_req *,
+		    struct http_resp *resp);
+
+#endif /* ENDPOINT_H */

@@ -1,0 +1,362 @@
+/*
+ * mcp.c -- method dispatch for the legacy era (2025-03-26 .. 2025-11-25):
+ * lifecycle, ping, tools.  Tool failures become isError results with one
+ * error shape; protocol mistakes stay JSON-RPC errors, as the 2025-11-25
+ * revision requires.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "digest.h"
+#include "log.h"
+#include "mcp.h"
+#include "schema.h"
+#include "tool.h"
+
+const char *const mcp_versions[] = {
+	"2025-11-25", "2025-06-18", "2025-03-26", NULL
+};
+
+int
+mcp_version_supported(const char *v)
+{
+	size_t	 i;
+
+	for (i = 0; v != NULL && mcp_versions[i] != NULL; i++)
+		if (strcmp(v, mcp_versions[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static enum mcp_rc
+mcp_initialize(const struct config *cfg, json_t *params, json_t **result,
+    struct jrpc_error *err, struct mcp_outcome *out)
+{
+	json_t		*v, *info, *ci;
+	const char	*req, *ver;
+
+	v = json_object_get(params, "protocolVersion");
+	if (!json_is_string(v)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+		    "Invalid params: initialize needs \"protocolVersion\"");
+		return MCP_ERROR;
+	}
+	req = json_string_value(v);
+	/* Lifecycle §Version Negotiation: echo it, else offer our latest. */
+	ver = mcp_version_supported(req) ? req : MCP_VERSION_LATEST;
+	snprintf(out->negotiated, sizeof(out->negotiated), "%s", ver);
+	ci = json_object_get(params, "clientInfo");
+	if (json_is_string(json_object_get(ci, "name")))
+		snprintf(out->client_name, sizeof(out->client_name), "%s",
+		    json_string_value(json_object_get(ci, "name")));
+
+	info = json_pack("{s:s,s:s}", "name", cfg->name, "version",
+	    cfg->version);
+	if (info != NULL && cfg->title != NULL)
+		json_object_set_new(info, "title", json_string(cfg->title));
+	*result = json_pack("{s:s,s:{s:{s:b}},s:o}", "protocolVersion", ver,
+	    "capabilities", "tools", "listChanged", 0, "serverInfo", info);
+	if (*result != NULL && cfg->instructions != NULL)
+		json_object_set_new(*result, "instructions",
+		    json_string(cfg->instructions));
+	if (*result == NULL) {
+		jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL,
+		    "Internal error");
+		return MCP_ERROR;
+	}
+	return MCP_RESULT;
+}
+
+static json_t *
+mcp_tool_json(const struct tool *t)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s,s:O}", "name", t->name, "inputSchema",
+	    t->input_schema);
+	if (o == NULL)
+		return NULL;
+	if (t->title != NULL)
+		json_object_set_new(o, "title", json_string(t->title));
+	if (t->description != NULL)
+		json_object_set_new(o, "description",
+		    json_string(t->description));
+	if (t->output_schema != NULL)
+		json_object_set(o, "outputSchema", t->output_schema);
+	if (t->annotations != NULL)
+		json_object_set(o, "annotations", t->annotations);
+	return o;
+}
+
+static int
+mcp_visible(const struct mcp_caller *who, const struct tool *t)
+{
+	return who->list_all || who->may_call == NULL ||
+	    who->may_call(who->arg, t);
+}
+
+/*
+ * Cursors are opaque to clients (pagination §): "<offset>.<check>", where
+ * check ties the offset to this server's tool set, so a forged or stale
+ * cursor is -32602, not a silent wrong page.
+ */
+static void
+mcp_cursor_make(const struct config *cfg, size_t off, char *buf, size_t len)
+{
+	char	 in[256], h[DIGEST_HEX_LEN + 1];
+
+	snprintf(in, sizeof(in), "%s/%zu/%zu", cfg->name, cfg->ntools, off);
+	digest_sha256_hex(in, strlen(in), h);
+	snprintf(buf, len, "%zu.%.12s", off, h);
+}
+
+static int
+mcp_cursor_parse(const struct config *cfg, const char *c, size_t *off)
+{
+	char	 want[64], *end;
+	unsigned long long v;
+
+	if (strlen(c) > BOUNDS_CURSOR_LEN || c[0] < '0' || c[0] > '9')
+		return -1;
+	v = strtoull(c, &end, 10);
+	if (*end != '.' || v == 0 || v > cfg->ntools)
+		return -1;
+	mcp_cursor_make(cfg, (size_t)v, want, sizeof(want));
+	if (strcmp(want, c) != 0)
+		return -1;
+	*off = (size_t)v;
+	return 0;
+}
+
+static enum mcp_rc
+mcp_tools_list(const struct config *cfg, const struct mcp_caller *who,
+    json_t *params, json_t **result, struct jrpc_error *err)
+{
+	json_t		*list, *c, *tj;
+	size_t		 i, off = 0, seen = 0;
+	char		 next[64];
+
+	c = json_object_get(params, "cursor");
+	if (c != NULL && (!json_is_string(c) ||
+	    mcp_cursor_parse(cfg, json_string_value(c), &off) == -1)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+		    "Invalid params: unknown or expired cursor; list again "
+		    "without one");
+		return MCP_ERROR;
+	}
+	if ((list = json_array()) == NULL)
+		goto oom;
+	/* off counts positions in the config's tool order. */
+	for (i = off; i < cfg->ntools; i++) {
+		if (!mcp_visible(who, cfg->tools[i]))
+			continue;
+		if (seen == (size_t)cfg->page_size)
+			break;
+		if ((tj = mcp_tool_json(cfg->tools[i])) == NULL ||
+		    json_array_append_new(list, tj) == -1)
+			goto oom;
+		seen++;
+	}
+	*result = json_pack("{s:o}", "tools", list);
+	if (*result == NULL)
+		goto oom;
+	if (i < cfg->ntools) {
+		mcp_cursor_make(cfg, i, next, sizeof(next));
+		json_object_set_new(*result, "nextCursor", json_string(next));
+	}
+	return MCP_RESULT;
+oom:
+	jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL, "Internal error");
+	return MCP_ERROR;
+}
+
+/* The one shape of every tool error (issue 4). */
+static json_t *
+mcp_tool_error_result(const struct tool_error *e)
+{
+	json_t	*eo, *text;
+
+	eo = json_pack("{s:s,s:s,s:s,s:b}", "category",
+	    tool_errcat_name(e->cat), "code", e->code, "message", e->message,
+	    "retryable", e->retryable);
+	if (eo == NULL)
+		return NULL;
+	if (e->retry_after > 0)
+		json_object_set_new(eo, "retry_after",
+		    json_integer(e->retry_after));
+	if (e->details != NULL)
+		json_object_set(eo, "details", e->details);
+	text = json_sprintf("%s error (%s): %s%s", tool_errcat_name(e->cat),
+	    e->code, e->message, e->retryable ? " This may succeed if "
+	    "retried." : " Retrying the same call will not help.");
+	return json_pack("{s:[{s:s,s:o}],s:{s:o},s:b}", "content", "type",
+	    "text", "text", text, "structuredContent", "error", eo,
+	    "isError", 1);
+}
+
+static json_t *
+mcp_tool_ok_result(struct tool_result *r)
+{
+	json_t	*res, *content = r->content;
+	char	*s;
+
+	if (content == NULL) {
+		/* Structured results also go out as text (tools §). */
+		s = json_dumps(r->structured ? r->structured : json_null(),
+		    JSON_COMPACT);
+		if (s == NULL)
+			return NULL;
+		content = json_pack("[{s:s,s:s}]", "type", "text", "text", s);
+		free(s);
+	} else
+		json_incref(content);
+	res = json_pack("{s:o}", "content", content);
+	if (res == NULL)
+		return NULL;
+	if (r->structured != NULL)
+		json_object_set(res, "structuredContent", r->structured);
+	if (r->is_error)
+		json_object_set_new(res, "isError", json_true());
+	return res;
+}
+
+static enum mcp_rc
+mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
+    json_t *params, json_t **result, struct jrpc_error *err,
+    struct mcp_outcome *out)
+{
+	struct tool		*t;
+	struct tool_result	 res;
+	struct tool_caller	 tc;
+	struct schema_report	 rep;
+	json_t			*name, *args, *own = NULL;
+	int			 rc;
+
+	memset(&res, 0, sizeof(res));
+	name = json_object_get(params, "name");
+	if (!json_is_string(name)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+		    "Invalid params: tools/call needs a \"name\"");
+		return MCP_ERROR;
+	}
+	t = config_tool(cfg, json_string_value(name));
+	if (t == NULL || !mcp_visible(who, t)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+		    "Unknown tool: %.128s", json_string_value(name));
+		return MCP_ERROR;
+	}
+	out->tool = t;
+	if (who->may_call != NULL && !who->may_call(who->arg, t)) {
+		out->missing_scope = t->scope;
+		return MCP_DENIED;
+	}
+	args = json_object_get(params, "arguments");
+	if (args == NULL)
+		args = own = json_object();
+	else if (!json_is_object(args)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+		    "Invalid params: \"arguments\" must be an object");
+		return MCP_ERROR;
+	}
+
+	tc.principal = who->principal;
+	tc.auth_method = who->auth_method;
+	tc.request_id = who->request_id;
+	tc.deadline_us = who->deadline_us;
+
+	/* Gate 1: shape.  A failure is a tool error the model can fix. */
+	rc = schema_validate(t->input_check, args, &rep);
+	if (rc != 0) {
+		if (rc == 1) {
+			tool_error_set(&out->terr, TOOL_ERR_VALIDATION,
+			    "invalid_arguments", "The arguments do not match "
+			    "the tool's input schema: %s%s%s",
+			    rep.err[0].path[0] ? rep.err[0].path : "",
+			    rep.err[0].path[0] ? ": " : "",
+			    rep.err[0].message);
+			out->terr.details = schema_report_json(&rep);
+		} else
+			tool_error_set(&out->terr, TOOL_ERR_INTERNAL,
+			    "internal", "An internal error occurred. Quote "
+			    "request id %s to the operator.",
+			    who->request_id);
+		goto toolerr;
+	}
+
+	if (t->ops->call(t, &tc, args, &res, &out->terr) == -1)
+		goto toolerr;
+
+	/* Never send structuredContent that breaks the published schema. */
+	if (t->output_check != NULL && !res.is_error &&
+	    (res.structured == NULL ||
+	    schema_validate(t->output_check, res.structured, &rep) != 0)) {
+		log_err("tool %s: result does not match its output schema: "
+		    "%s: %s (request %s)", t->name, rep.err[0].path,
+		    rep.err[0].message, who->request_id);
+		tool_error_set(&out->terr, TOOL_ERR_INTERNAL,
+		    "output_schema_mismatch", "The tool produced a result "
+		    "that does not match its declared output schema. Quote "
+		    "request id %s to the operator.", who->request_id);
+		tool_result_clear(&res);
+		goto toolerr;
+	}
+	out->tool_is_error = res.is_error;
+	*result = mcp_tool_ok_result(&res);
+	tool_result_clear(&res);
+	json_decref(own);
+	if (*result == NULL) {
+		jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL,
+		    "Internal error");
+		return MCP_ERROR;
+	}
+	return MCP_RESULT;
+toolerr:
+	json_decref(own);
+	out->tool_is_error = 1;
+	*result = mcp_tool_error_result(&out->terr);
+	if (*result == NULL) {
+		jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL,
+		    "Internal error");
+		return MCP_ERROR;
+	}
+	return MCP_RESULT;
+}
+
+enum mcp_rc
+mcp_handle(const struct config *cfg, const struct mcp_caller *who,
+    const struct jrpc_msg *msg, json_t **result, struct jrpc_error *err,
+    struct mcp_outcome *out)
+{
+	const char	*m = msg->method;
+	json_t		*params = msg->params;
+
+	*result = NULL;
+	if (msg->kind != JRPC_REQUEST)
+		return MCP_NO_REPLY;	/* notifications, client responses */
+	if (params != NULL && !json_is_object(params)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+		    "Invalid params: \"params\" must be an object");
+		return MCP_ERROR;
+	}
+	if (strcmp(m, "initialize") == 0)
+		return mcp_initialize(cfg, params, result, err, out);
+	if (strcmp(m, "ping") == 0) {
+		*result = json_object();
+		return *result ? MCP_RESULT : MCP_ERROR;
+	}
+	if (strcmp(m, "tools/list") == 0)
+		return mcp_tools_list(cfg, who, params, result, err);
+	if (strcmp(m, "tools/call") == 0) {
+		if (params == NULL) {
+			jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+			    "Invalid params: tools/call needs params");
+			return MCP_ERROR;
+		}
+		return mcp_tools_call(cfg, who, params, result, err, out);
+	}
+	jrpc_error_set(err, JRPC_METHOD_NOT_FOUND, NULL,
+	    "Method not found: %.128s", m);
+	return MCP_ERROR;
+}

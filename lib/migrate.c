@@ -1,0 +1,87 @@
+/*
+ * migrate.c -- applies the built-in migrations under PRAGMA user_version,
+ * inside one write transaction.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "migrate.h"
+
+int
+migrate_latest(const char *kind)
+{
+	const struct migration *m;
+	int	 latest = 0;
+
+	for (m = migrations; m->num != 0; m++)
+		if (strcmp(m->db, kind) == 0 && m->num > latest)
+			latest = m->num;
+	return latest;
+}
+
+static int
+migrate_user_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+migrate_apply(sqlite3 *db, const char *kind, char *err, size_t errlen)
+{
+	const struct migration *m;
+	char	*emsg = NULL, pragma[64];
+	int	 have, latest = migrate_latest(kind);
+
+	if (migrate_user_version(db, &have) == -1)
+		goto sqlerr;
+	if (have == latest)
+		return 0;	/* the common case: no write lock taken */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &emsg) != SQLITE_OK)
+		goto sqlerr;
+	/* Another process may have migrated while we waited for the lock. */
+	if (migrate_user_version(db, &have) == -1)
+		goto rollback;
+	if (have > latest) {
+		snprintf(err, errlen, "database schema version %d is newer "
+		    "than this program knows (%d): upgrade mcpgate", have,
+		    latest);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	for (m = migrations; m->num != 0; m++) {
+		if (strcmp(m->db, kind) != 0 || m->num <= have)
+			continue;
+		if (sqlite3_exec(db, m->sql, NULL, NULL, &emsg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s: %s", m->name,
+			    emsg != NULL ? emsg : sqlite3_errmsg(db));
+			sqlite3_free(emsg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    m->num);
+		if (sqlite3_exec(db, pragma, NULL, NULL, &emsg) != SQLITE_OK)
+			goto rollback;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &emsg) != SQLITE_OK)
+		goto rollback;
+	return 0;
+rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+sqlerr:
+	snprintf(err, errlen, "migrating the %s database: %s", kind,
+	    emsg != NULL ? emsg : sqlite3_errmsg(db));
+	sqlite3_free(emsg);
+	return -1;
+}

@@ -1,0 +1,210 @@
+/*
+ * store.c -- the SQLite state store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "digest.h"
+#include "log.h"
+#include "migrate.h"
+#include "store.h"
+
+#define STORE_BUSY_MS	5000
+
+enum store_stmt {
+	ST_SESS_INSERT,
+	ST_SESS_GET,
+	ST_SESS_TOUCH,
+	ST_SESS_DELETE,
+	ST_SESS_PRUNE,
+	ST__MAX
+};
+
+static const char *const store_sql[ST__MAX] = {
+	"INSERT INTO sessions (id_hash, principal, protocol_version, "
+	    "client_name, created_at, last_seen, expires_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+	"SELECT principal, protocol_version, last_seen, expires_at "
+	    "FROM sessions WHERE id_hash = ?1",
+	"UPDATE sessions SET last_seen = ?2, expires_at = ?3 "
+	    "WHERE id_hash = ?1",
+	"DELETE FROM sessions WHERE id_hash = ?1",
+	"DELETE FROM sessions WHERE expires_at < ?1",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST__MAX];
+};
+
+struct sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST__MAX; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store	*s;
+	size_t		 i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open state database %s: %s",
+		    path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "state database %s: %s", path,
+		    sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (migrate_apply(s->db, "state", err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < ST__MAX; i++)
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "state database: %s",
+			    sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+static sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt which)
+{
+	sqlite3_stmt	*st = s->st[which];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int
+store_session_create(struct store *s, const char *sid, const char *principal,
+    const char *protocol_version, const char *client_name, time_t now,
+    time_t ttl)
+{
+	char		 h[DIGEST_HEX_LEN + 1];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, ST_SESS_PRUNE);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("pruning sessions: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+
+	digest_sha256_hex(sid, strlen(sid), h);
+	st = store_stmt(s, ST_SESS_INSERT);
+	sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, principal, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, protocol_version, -1, SQLITE_TRANSIENT);
+	if (client_name != NULL)
+		sqlite3_bind_text(st, 4, client_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)(now + ttl));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_err("creating session: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_session_get(struct store *s, const char *sid, time_t now, time_t ttl,
+    struct store_session *out)
+{
+	char		 h[DIGEST_HEX_LEN + 1];
+	sqlite3_stmt	*st;
+	int		 rc;
+	time_t		 last;
+	const unsigned char *p, *v;
+
+	digest_sha256_hex(sid, strlen(sid), h);
+	st = store_stmt(s, ST_SESS_GET);
+	sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		log_err("reading session: %s", sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	p = sqlite3_column_text(st, 0);
+	v = sqlite3_column_text(st, 1);
+	snprintf(out->principal, sizeof(out->principal), "%s",
+	    p ? (const char *)p : "");
+	snprintf(out->protocol_version, sizeof(out->protocol_version), "%s",
+	    v ? (const char *)v : "");
+	last = (time_t)sqlite3_column_int64(st, 2);
+	out->expires_at = (time_t)sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if (out->expires_at < now)
+		return 0;
+	if (now - last >= 60) {
+		st = store_stmt(s, ST_SESS_TOUCH);
+		sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)(now + ttl));
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warn("touching session: %s",
+			    sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
+		out->expires_at = now + ttl;
+	}
+	return 1;
+}
+
+int
+store_session_delete(struct store *s, const char *sid)
+{
+	char		 h[DIGEST_HEX_LEN + 1];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	digest_sha256_hex(sid, strlen(sid), h);
+	st = store_stmt(s, ST_SESS_DELETE);
+	sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_err("deleting session: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
