@@ -53,12 +53,15 @@ AUDIT_SRC := $(sort $(wildcard audit/*.c))
 AUDIT_OBJ := $(AUDIT_SRC:%.c=$(B)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 AUX_SRC   := $(sort $(wildcard tests/bench/*.c))
 AUX_BIN   := $(AUX_SRC:tests/bench/%.c=$(B)/tests/%)
 SQL_SRC   := $(sort $(wildcard sql/[0-9]*.sql))
 
 .PHONY: all check unit run install clean fuzz deps deps-test lint-layers bench
-all: $(B)/mcpgate $(if $(AUDIT_SRC),$(B)/mcpgate-audit) $(UNIT_BIN) $(AUX_BIN)
+all: $(B)/mcpgate $(if $(AUDIT_SRC),$(B)/mcpgate-audit) $(UNIT_BIN) $(AUX_BIN) \
+	$(if $(filter fuzz,$(VARIANT)),,$(REPLAY_BIN))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,6 +87,10 @@ $(B)/mcpgate-audit: $(AUDIT_OBJ) $(B)/libmcpgate.a
 $(B)/tests/%: tests/unit/%.c $(B)/libmcpgate.a tests/unit/t.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmcpgate.a $(LDLIBS)
+
+$(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libmcpgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libmcpgate.a $(LDLIBS)
 
 $(B)/tests/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
@@ -121,7 +128,6 @@ install: $(B)/mcpgate
 fuzz:
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-targets
 
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 fuzz-targets: $(FUZZ_BIN)
 $(B)/fuzz/%: tests/fuzz/%.c $(B)/libmcpgate.a

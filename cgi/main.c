@@ -219,7 +219,10 @@ serve(void)
 			cgi_fail(&io);
 		return 1;
 	}
-	if ((ep = endpoint_new(cfg)) == NULL) {
+	if ((ep = endpoint_new(cfg, err, sizeof(err))) == NULL) {
+		log_err("refusing to serve: %s: %s", path, err);
+		if (!fcgi)
+			cgi_fail(&io);
 		config_free(cfg);
 		return 1;
 	}

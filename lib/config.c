@@ -455,8 +455,6 @@ cfg_tool(struct cfgctx *c, struct config *cfg, size_t idx, json_t *spec,
 	else
 		rc = tool_static_new(t, spec, serr, sizeof(serr));
 	if (rc == -1) {
-		snprintf(sub, sizeof(sub), "%s%s", path, serr[0] == '/' ?
-		    "" : "/");
 		/* serr is "/member: message" */
 		snprintf(c->err, c->errlen, "%s: %s%s", c->file, path,
 		    serr[0] != '\0' ? serr : ": cannot build tool");

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth.h"
 #include "bounds.h"
 #include "config.h"
 #include "digest.h"
@@ -25,6 +26,7 @@
 struct endpoint {
 	const struct config	*cfg;
 	struct store		*store;
+	struct auth		*auth;
 };
 
 /* Everything one request needs; freed in one place. */
@@ -35,16 +37,26 @@ struct ep_req {
 	const char		*version;	/* revision in effect */
 	const char		*principal;
 	const char		*auth_method;
+	struct auth_principal	 who;
 };
 
+static void	ep_resource(struct endpoint *, struct ep_req *, char *,
+		    size_t);
+
 struct endpoint *
-endpoint_new(const struct config *cfg)
+endpoint_new(const struct config *cfg, char *err, size_t errlen)
 {
 	struct endpoint *ep;
 
-	if ((ep = calloc(1, sizeof(*ep))) == NULL)
+	if ((ep = calloc(1, sizeof(*ep))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
 	ep->cfg = cfg;
+	if ((ep->auth = auth_new(cfg, err, errlen)) == NULL) {
+		free(ep);
+		return NULL;
+	}
 	return ep;
 }
 
@@ -54,6 +66,7 @@ endpoint_free(struct endpoint *ep)
 	if (ep == NULL)
 		return;
 	store_close(ep->store);
+	auth_free(ep->auth);
 	free(ep);
 }
 
@@ -384,10 +397,9 @@ ep_prm(struct endpoint *ep, struct ep_req *r)
 	json_t		*o, *scopes, *as;
 	size_t		 i, j;
 
-	if (cfg->resource_url == NULL) {
-		r->resp->status = 404;
-		return;
-	}
+	char		 res[1024];
+
+	ep_resource(ep, r, res, sizeof(res));
 	scopes = json_array();
 	for (i = 0; i < cfg->ntools; i++) {
 		const char *s = cfg->tools[i]->scope;
@@ -402,12 +414,144 @@ ep_prm(struct endpoint *ep, struct ep_req *r)
 			json_array_append_new(scopes, json_string(s));
 	}
 	as = json_object_get(cfg->auth, "authorization_servers");
-	o = json_pack("{s:s,s:O,s:o,s:[s]}", "resource", cfg->resource_url,
-	    "authorization_servers", json_is_array(as) ? as : json_array(),
-	    "scopes_supported", scopes, "bearer_methods_supported", "header");
-	if (!json_is_array(as))
-		json_decref(json_object_get(o, "authorization_servers"));
+	as = json_is_array(as) ? json_incref(as) : json_array();
+	o = json_pack("{s:s,s:o,s:o,s:[s]}", "resource", res,
+	    "authorization_servers", as, "scopes_supported", scopes,
+	    "bearer_methods_supported", "header");
 	ep_json(r, 200, o);
+}
+
+/*
+ * The canonical URL of the endpoint: server.resource_url, else what this
+ * request was addressed to.
+ */
+static void
+ep_resource(struct endpoint *ep, struct ep_req *r, char *buf, size_t len)
+{
+	const char	*host = http_header(r->http, "Host");
+	const char	*https = http_env(r->http, "HTTPS");
+
+	if (ep->cfg->resource_url != NULL) {
+		snprintf(buf, len, "%s", ep->cfg->resource_url);
+		return;
+	}
+	snprintf(buf, len, "%s://%s%s", https != NULL &&
+	    strcasecmp(https, "on") == 0 ? "https" : "http",
+	    host != NULL ? host : "localhost", ep->cfg->endpoint);
+}
+
+/* RFC 9728 §3.1: the metadata URL for resource "scheme://auth/path". */
+static void
+ep_metadata_url(struct endpoint *ep, struct ep_req *r, char *buf, size_t len)
+{
+	char		 res[1024];
+	const char	*a, *path;
+
+	ep_resource(ep, r, res, sizeof(res));
+	a = strstr(res, "://");
+	path = a != NULL ? strchr(a + 3, '/') : NULL;
+	if (path == NULL)
+		snprintf(buf, len, "%s/.well-known/oauth-protected-resource",
+		    res);
+	else
+		snprintf(buf, len, "%.*s/.well-known/oauth-protected-resource%s",
+		    (int)(path - res), res, path);
+}
+
+static int
+ep_may_call(void *arg, const struct tool *t)
+{
+	const struct ep_req *r = arg;
+
+	return auth_has_scope(&r->who, t->scope);
+}
+
+/*
+ * Authenticates the request (every request, never once per session).
+ * Returns 0 to go on, -1 when the response is set: 429 for a throttled
+ * address, 401 with a WWW-Authenticate challenge, 503 when the server
+ * could not decide.
+ */
+static int
+ep_authenticate(struct endpoint *ep, struct ep_req *r)
+{
+	const char	*addr = http_env(r->http, "REMOTE_ADDR");
+	struct store	*st = NULL;
+	struct sqlite3	*db = NULL;
+	char		 md[1200];
+	time_t		 now = time(NULL);
+	int		 wait;
+	enum authres	 res;
+
+	if (auth_required(ep->auth)) {
+		if ((st = ep_store(ep)) != NULL)
+			db = store_db(st);
+		wait = auth_throttle_check(ep->auth, db, addr, now);
+		if (wait > 0) {
+			(void)http_resp_header(r->resp, "Retry-After", "%d",
+			    wait);
+			ep_refuse(r, 429, JRPC_INVALID_REQUEST, "Too Many "
+			    "Requests: too many failed authentications from "
+			    "this address; wait before trying again");
+			return -1;
+		}
+	}
+	res = auth_check(ep->auth, db, r->http, now, &r->who);
+	if (res == AUTH_OK) {
+		r->principal = r->who.id;
+		r->auth_method = auth_method_name(r->who.method);
+		return 0;
+	}
+	ep_metadata_url(ep, r, md, sizeof(md));
+	if (res == AUTH_ERROR) {
+		ep_refuse(r, 503, JRPC_INTERNAL_ERROR, "Service Unavailable: "
+		    "credentials cannot be checked right now; retry later");
+		return -1;
+	}
+	log_info("authentication failed from %s: %s (request %s)",
+	    addr != NULL ? addr : "?", r->who.reason, r->request_id);
+	if (res == AUTH_MISSING) {
+		(void)http_resp_header(r->resp, "WWW-Authenticate",
+		    "Bearer resource_metadata=\"%s\"", md);
+		ep_refuse(r, 401, JRPC_INVALID_REQUEST, "Unauthorized: send "
+		    "Authorization: Bearer with an API key or an access "
+		    "token");
+	} else {
+		auth_throttle_fail(ep->auth, db, addr, now);
+		(void)http_resp_header(r->resp, "WWW-Authenticate",
+		    "Bearer resource_metadata=\"%s\", error=\"invalid_token\", "
+		    "error_description=\"the credential is %s\"", md,
+		    authres_name(res));
+		ep_refuse(r, 401, JRPC_INVALID_REQUEST, res == AUTH_EXPIRED ?
+		    "Unauthorized: the credential has expired; obtain a new "
+		    "one" : res == AUTH_REVOKED ? "Unauthorized: the "
+		    "credential has been revoked" : "Unauthorized: the "
+		    "credential is not valid");
+	}
+	return -1;
+}
+
+/* 403 step-up (MCP authorization §Scope Challenge Handling). */
+static void
+ep_forbidden(struct endpoint *ep, struct ep_req *r, json_t *id,
+    const struct mcp_outcome *out)
+{
+	struct jrpc_error e;
+	char		 md[1200];
+
+	ep_metadata_url(ep, r, md, sizeof(md));
+	(void)http_resp_header(r->resp, "WWW-Authenticate",
+	    "Bearer error=\"insufficient_scope\", scope=\"%s\", "
+	    "resource_metadata=\"%s\", error_description=\"the tool needs "
+	    "scope %s\"", out->missing_scope, md, out->missing_scope);
+	memset(&e, 0, sizeof(e));
+	jrpc_error_set(&e, ENDPOINT_ERR_FORBIDDEN, json_pack("{s:s,s:s}",
+	    "required_scope", out->missing_scope, "tool", out->tool->name),
+	    "Forbidden: calling %s needs the scope \"%s\", which this "
+	    "credential does not grant. Retrying will not help; a credential "
+	    "with that scope is needed.", out->tool->name, out->missing_scope);
+	ep_json(r, 403, jrpc_error_response(id, &e));
+	jrpc_error_clear(&e);
 }
 
 static void
@@ -480,14 +624,16 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	who.request_id = r->request_id;
 	who.protocol_version = r->version;
 	who.deadline_us = ep_now_us() + (int64_t)ENDPOINT_DEADLINE_MS * 1000;
+	who.may_call = ep_may_call;
+	who.arg = r;
+	who.list_all = auth_list_all(ep->auth);
 	rc = mcp_handle(ep->cfg, &who, &msg, &result, &err, &out);
 	switch (rc) {
 	case MCP_NO_REPLY:
 		r->resp->status = 202;
 		break;
 	case MCP_DENIED:
-		/* Wired to the auth module's 403 step-up (issue 3). */
-		ep_refuse(r, 403, JRPC_INVALID_REQUEST, "Forbidden");
+		ep_forbidden(ep, r, msg.id, &out);
 		break;
 	case MCP_ERROR:
 		ep_json(r, 200, jrpc_error_response(msg.id, &err));
@@ -578,6 +724,9 @@ endpoint_handle(struct endpoint *ep, const struct http_req *h,
 		return;
 	}
 	if (ep_check_origin(ep, &r) == -1)
+		return;
+	if ((strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) &&
+	    ep_authenticate(ep, &r) == -1)
 		return;
 	if (strcmp(method, "POST") == 0)
 		ep_post(ep, &r);

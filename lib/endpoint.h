@@ -15,12 +15,17 @@ struct endpoint;
 /* Per-request deadline: below the web servers' own timeouts (60 s). */
 #define ENDPOINT_DEADLINE_MS	25000
 
+/* JSON-RPC error code for a refusal for lack of scope (legacy range). */
+#define ENDPOINT_ERR_FORBIDDEN	(-32001)
+
 /*
- * Creates the endpoint.  cfg is borrowed and must outlive it.  Opens
- * nothing yet: databases are opened on first use, so a plain-CGI process
- * that answers a 405 never touches SQLite.  Returns NULL on OOM.
+ * Creates the endpoint.  cfg is borrowed and must outlive it.  Reads the
+ * JWT key files; opens no database yet: databases are opened on first
+ * use, so a plain-CGI process that answers a 405 never touches SQLite.
+ * Returns NULL with a message in err.
  */
-struct endpoint	*endpoint_new(const struct config *cfg);
+struct endpoint	*endpoint_new(const struct config *cfg, char *err,
+		    size_t errlen);
 void		 endpoint_free(struct endpoint *);
 
 /* Handles one request.  OUT: resp (free with http_resp_reset). */

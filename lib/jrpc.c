@@ -96,7 +96,8 @@ jrpc_parse(const char *buf, size_t len, struct jrpc_msg *msg, json_t **id_out,
 		    BOUNDS_JSON_DEPTH);
 		return -1;
 	}
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
 	if (root == NULL) {
 		jrpc_error_set(err, JRPC_PARSE_ERROR, NULL,
 		    "Parse error: %s at position %d", jerr.text,

@@ -172,11 +172,19 @@ oom:
 	return MCP_ERROR;
 }
 
-/* The one shape of every tool error (issue 4). */
+/*
+ * The one shape of every tool error (issue 4): a sentence for the model in
+ * a text block, and { "error": { category, code, message, retryable,
+ * retry_after?, details? } } as structuredContent and under _meta
+ * "dev.mcpgate/error".  A tool with an outputSchema gets the _meta copy
+ * only: the official TypeScript SDK (1.32.2, Client.callTool) validates
+ * structuredContent against the outputSchema even when isError is true,
+ * and would turn our error into an exception the model never sees.
+ */
 static json_t *
-mcp_tool_error_result(const struct tool_error *e)
+mcp_tool_error_result(const struct tool *t, const struct tool_error *e)
 {
-	json_t	*eo, *text;
+	json_t	*eo, *text, *res;
 
 	eo = json_pack("{s:s,s:s,s:s,s:b}", "category",
 	    tool_errcat_name(e->cat), "code", e->code, "message", e->message,
@@ -191,9 +199,14 @@ mcp_tool_error_result(const struct tool_error *e)
 	text = json_sprintf("%s error (%s): %s%s", tool_errcat_name(e->cat),
 	    e->code, e->message, e->retryable ? " This may succeed if "
 	    "retried." : " Retrying the same call will not help.");
-	return json_pack("{s:[{s:s,s:o}],s:{s:o},s:b}", "content", "type",
-	    "text", "text", text, "structuredContent", "error", eo,
-	    "isError", 1);
+	res = json_pack("{s:[{s:s,s:o}],s:b,s:{s:{s:O}}}", "content", "type",
+	    "text", "text", text, "isError", 1, "_meta", "dev.mcpgate/error",
+	    "error", eo);
+	if (res != NULL && (t == NULL || t->output_schema == NULL))
+		json_object_set_new(res, "structuredContent",
+		    json_pack("{s:O}", "error", eo));
+	json_decref(eo);
+	return res;
 }
 
 static json_t *
@@ -315,7 +328,7 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 toolerr:
 	json_decref(own);
 	out->tool_is_error = 1;
-	*result = mcp_tool_error_result(&out->terr);
+	*result = mcp_tool_error_result(t, &out->terr);
 	if (*result == NULL) {
 		jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL,
 		    "Internal error");

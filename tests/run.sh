@@ -48,6 +48,18 @@ for t in "$ASAN"/tests/test_*; do
 	run_one "unit/$(basename "$t")" "$t"
 done
 
+for t in "$ASAN"/tests/replay_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t" | sed 's/^replay_//')
+	run_one "fuzz-replay/$name" "$t" "tests/fuzz/corpus/$name" \
+	    "tests/fuzz/crashes/$name"
+done
+
+for t in tests/static/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "static/$(basename "$t" .sh)" sh "$t"
+done
+
 if [ "$unit_only" -eq 0 ]; then
 	for t in tests/e2e/[0-9]*.sh; do
 		[ -f "$t" ] || continue

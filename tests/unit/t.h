@@ -12,15 +12,16 @@
 static int t_n, t_failed;
 
 #define T_OK(cond, ...) do {						\
+	int t_c_ = (cond) ? 1 : 0;					\
 	t_n++;								\
-	if (cond) {							\
+	if (t_c_) {							\
 		printf("ok %d - ", t_n);				\
 	} else {							\
 		t_failed++;						\
 		printf("not ok %d - ", t_n);				\
 	}								\
 	printf(__VA_ARGS__);						\
-	if (!(cond))							\
+	if (!t_c_)							\
 		printf("  [%s:%d: %s]", __FILE__, __LINE__, #cond);	\
 	printf("\n");							\
 	fflush(stdout);							\
