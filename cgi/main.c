@@ -64,6 +64,32 @@ io_write(struct io *io, const char *buf, size_t n)
 }
 
 /*
+ * Plain CGI: reads and discards an over-limit body (up to CGI_DRAIN_MAX),
+ * so the web server, still writing it to our stdin, sees a clean 413
+ * rather than a broken pipe and a 500.  FastCGI needs nothing: libfcgi
+ * discards the rest of the request's stdin records itself.
+ */
+#define CGI_DRAIN_MAX	(64ULL * 1024 * 1024)
+
+static void
+drain(struct io *io, unsigned long long n)
+{
+	char	 buf[16384];
+	ssize_t	 r;
+
+	if (io->fcgi != NULL)
+		return;
+	if (n > CGI_DRAIN_MAX)
+		n = CGI_DRAIN_MAX;
+	while (n > 0) {
+		r = io_read(io, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf));
+		if (r <= 0)
+			break;
+		n -= (unsigned long long)r;
+	}
+}
+
+/*
  * Reads the body into a fresh buffer (caller frees), never more than max
  * bytes.  Compares what arrived with CONTENT_LENGTH: Apache's handlers can
  * hand us a truncated body with a 200 (research §3.4), so the application
@@ -92,6 +118,7 @@ read_body(struct io *io, const struct http_req *h, size_t max, size_t *len,
 		}
 		if (v > max) {
 			*too_large = 1;
+			drain(io, v);
 			return NULL;
 		}
 		want = (size_t)v;

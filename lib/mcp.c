@@ -254,8 +254,13 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 		    "Invalid params: tools/call needs a \"name\"");
 		return MCP_ERROR;
 	}
+	/*
+	 * A tool hidden from this caller's tools/list is still named in a
+	 * 403 step-up (MCP authorization §Scope Challenge Handling), so an
+	 * OAuth client can ask for the scope it needs.
+	 */
 	t = config_tool(cfg, json_string_value(name));
-	if (t == NULL || !mcp_visible(who, t)) {
+	if (t == NULL) {
 		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
 		    "Unknown tool: %.128s", json_string_value(name));
 		return MCP_ERROR;
