@@ -197,11 +197,13 @@ mcp_tool_error_result(const struct tool *t, const struct tool_error *e)
 	if (e->details != NULL)
 		json_object_set(eo, "details", e->details);
 	text = json_sprintf("%s error (%s): %s%s", tool_errcat_name(e->cat),
-	    e->code, e->message, e->retryable ? " This may succeed if "
-	    "retried." : " Retrying the same call will not help.");
-	res = json_pack("{s:[{s:s,s:o}],s:b,s:{s:{s:O}}}", "content", "type",
+	    e->code, e->message, e->retryable ? (e->retry_after > 0 ?
+	    " This may succeed if retried after the retry_after seconds." :
+	    " This may succeed if retried.") : " Retrying the same call "
+	    "will not help.");
+	res = json_pack("{s:[{s:s,s:o}],s:b,s:{s:O}}", "content", "type",
 	    "text", "text", text, "isError", 1, "_meta", "dev.mcpgate/error",
-	    "error", eo);
+	    eo);
 	if (res != NULL && (t == NULL || t->output_schema == NULL))
 		json_object_set_new(res, "structuredContent",
 		    json_pack("{s:O}", "error", eo));
@@ -290,10 +292,9 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 		if (rc == 1) {
 			tool_error_set(&out->terr, TOOL_ERR_VALIDATION,
 			    "invalid_arguments", "The arguments do not match "
-			    "the tool's input schema: %s%s%s",
-			    rep.err[0].path[0] ? rep.err[0].path : "",
-			    rep.err[0].path[0] ? ": " : "",
-			    rep.err[0].message);
+			    "the tool's input schema: %s.%s", rep.err[0].message,
+			    rep.ntotal > 1 ? " There are more problems; see "
+			    "details, fix them all and call again." : "");
 			out->terr.details = schema_report_json(&rep);
 		} else
 			tool_error_set(&out->terr, TOOL_ERR_INTERNAL,

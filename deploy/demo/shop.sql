@@ -42,4 +42,4 @@ INSERT OR IGNORE INTO orders (id, owner, placed_at, status, item, amount_cents) 
 	(1005, 'demo',  '2026-11-12', 'cancelled', 'Tamper',            2990),
 	(2001, 'alice', '2026-10-20', 'delivered', 'Kettle',            5900),
 	(2002, 'alice', '2026-11-05', 'paid',      'Scale',             3490),
-	(3001, 'anonymous', '2026-11-01', 'delivered', 'Mug',            990);
+	(3001, 'bob',   '2026-11-01', 'delivered', 'Mug',               990);

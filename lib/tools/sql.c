@@ -10,6 +10,14 @@
  * bytes, with a truncation marker.  A statement runs under a deadline
  * (progress handler) and lock waits are bounded (busy timeout); both
  * become retryable "transient" errors.
+ *
+ * Semantic checks ("checks"), the second gate after the JSON Schema: each
+ * is a read-only query bound like the statement; it passes when it returns
+ * a row whose first column is true (non-zero, non-NULL).  Otherwise the
+ * call fails with the check's own category, code and message, whose
+ * {placeholders} are filled from the check's columns, then from the
+ * arguments.  A write tool runs its checks inside its BEGIN IMMEDIATE
+ * transaction, so what a check saw still holds when the statement runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +35,23 @@
 #define TSQL_TIMEOUT_MS_MAX	60000
 #define TSQL_BUSY_MS		2000
 
+#define TSQL_CHECKS_MAX		16	/* checks per tool */
+#define TSQL_PLACEHOLDER_LEN	64	/* bytes of a value put in a message */
+
 const char *const tool_sql_keys[] = {
 	"database", "sql", "result", "max_rows", "max_bytes",
-	"not_found_message", "timeout_ms", NULL
+	"not_found_message", "timeout_ms", "checks", NULL
 };
 
 enum tsql_mode { TSQL_ROWS, TSQL_ONE, TSQL_EXEC };
+
+struct tsql_check {
+	char		*sql;
+	sqlite3_stmt	*st;
+	enum tool_errcat cat;
+	char		 code[64];
+	char		*message;
+};
 
 struct tsql {
 	char		*dbpath;
@@ -46,6 +65,8 @@ struct tsql {
 	sqlite3		*db;		/* opened on first use, per process */
 	sqlite3_stmt	*st;
 	int64_t		 deadline_us;	/* of the running call */
+	struct tsql_check checks[TSQL_CHECKS_MAX];
+	size_t		 nchecks;
 };
 
 static int64_t
@@ -68,6 +89,12 @@ tsql_progress(void *arg)
 static void
 tsql_close(struct tsql *q)
 {
+	size_t	 i;
+
+	for (i = 0; i < q->nchecks; i++) {
+		sqlite3_finalize(q->checks[i].st);
+		q->checks[i].st = NULL;
+	}
 	sqlite3_finalize(q->st);
 	sqlite3_close(q->db);
 	q->st = NULL;
@@ -75,15 +102,76 @@ tsql_close(struct tsql *q)
 }
 
 /*
- * Opens the database and prepares the statement.  inschema, when given,
- * is checked against the statement's parameters (config time).
+ * Prepares one statement of this tool (member names it in messages:
+ * "/sql", "/checks/0/sql").  With inschema (config time), checks that it
+ * is exactly one statement and that every parameter is :argument (a
+ * property of the input schema) or a known @caller parameter.
+ */
+static int
+tsql_prepare(sqlite3 *db, const char *sql, const char *member,
+    json_t *inschema, sqlite3_stmt **out, char *err, size_t errlen)
+{
+	const char	*tail, *name;
+	int		 i, n;
+	json_t		*props;
+
+	*out = NULL;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+	    &tail) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", member, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (*out == NULL) {
+		snprintf(err, errlen, "%s: contains no statement", member);
+		return -1;
+	}
+	while (*tail == ' ' || *tail == '\t' || *tail == '\n' ||
+	    *tail == '\r' || *tail == ';')
+		tail++;
+	if (*tail != '\0') {
+		snprintf(err, errlen, "%s: must be exactly one statement",
+		    member);
+		return -1;
+	}
+	props = inschema ? json_object_get(inschema, "properties") : NULL;
+	n = sqlite3_bind_parameter_count(*out);
+	for (i = 1; inschema != NULL && i <= n; i++) {
+		name = sqlite3_bind_parameter_name(*out, i);
+		if (name == NULL || (name[0] != ':' && name[0] != '@')) {
+			snprintf(err, errlen, "%s: parameter %d must be named "
+			    ":argument or @principal, @auth_method, "
+			    "@request_id, @now", member, i);
+			return -1;
+		}
+		if (name[0] == ':' && json_object_get(props, name + 1) == NULL) {
+			snprintf(err, errlen, "%s: parameter %s is not a "
+			    "property of input_schema", member, name);
+			return -1;
+		}
+		if (name[0] == '@' && strcmp(name, "@principal") != 0 &&
+		    strcmp(name, "@auth_method") != 0 &&
+		    strcmp(name, "@request_id") != 0 &&
+		    strcmp(name, "@now") != 0) {
+			snprintf(err, errlen, "%s: unknown caller parameter "
+			    "%s (use @principal, @auth_method, @request_id or "
+			    "@now)", member, name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Opens the database and prepares the statement and the checks.
+ * inschema, when given, is checked against their parameters (config
+ * time).
  */
 static int
 tsql_open(struct tsql *q, json_t *inschema, char *err, size_t errlen)
 {
-	const char	*tail, *name;
-	int		 i, n, flags;
-	json_t		*props;
+	char		 member[64];
+	size_t		 c;
+	int		 flags;
 
 	flags = q->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(q->dbpath, &q->db, flags | SQLITE_OPEN_NOMUTEX,
@@ -99,21 +187,21 @@ tsql_open(struct tsql *q, json_t *inschema, char *err, size_t errlen)
 	    NULL);
 	if (q->read_only)
 		sqlite3_exec(q->db, "PRAGMA query_only=1", NULL, NULL, NULL);
-	if (sqlite3_prepare_v3(q->db, q->sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &q->st, &tail) != SQLITE_OK) {
-		snprintf(err, errlen, "/sql: %s", sqlite3_errmsg(q->db));
+	if (tsql_prepare(q->db, q->sql, "/sql", inschema, &q->st, err,
+	    errlen) == -1)
 		goto fail;
-	}
-	if (q->st == NULL) {
-		snprintf(err, errlen, "/sql: contains no statement");
-		goto fail;
-	}
-	while (*tail == ' ' || *tail == '\t' || *tail == '\n' ||
-	    *tail == '\r' || *tail == ';')
-		tail++;
-	if (*tail != '\0') {
-		snprintf(err, errlen, "/sql: must be exactly one statement");
-		goto fail;
+	for (c = 0; c < q->nchecks; c++) {
+		snprintf(member, sizeof(member), "/checks/%zu/sql", c);
+		if (tsql_prepare(q->db, q->checks[c].sql, member, inschema,
+		    &q->checks[c].st, err, errlen) == -1)
+			goto fail;
+		if (!sqlite3_stmt_readonly(q->checks[c].st) ||
+		    sqlite3_column_count(q->checks[c].st) == 0) {
+			snprintf(err, errlen, "%s: a check must be a read-only "
+			    "query returning a row whose first column is true "
+			    "when the check passes", member);
+			goto fail;
+		}
 	}
 	if (q->read_only && !sqlite3_stmt_readonly(q->st)) {
 		snprintf(err, errlen, "/sql: the tool is read-only "
@@ -130,31 +218,6 @@ tsql_open(struct tsql *q, json_t *inschema, char *err, size_t errlen)
 		snprintf(err, errlen, "/result: the statement returns no "
 		    "columns; use \"exec\" (or add RETURNING)");
 		goto fail;
-	}
-	props = inschema ? json_object_get(inschema, "properties") : NULL;
-	n = sqlite3_bind_parameter_count(q->st);
-	for (i = 1; inschema != NULL && i <= n; i++) {
-		name = sqlite3_bind_parameter_name(q->st, i);
-		if (name == NULL || (name[0] != ':' && name[0] != '@')) {
-			snprintf(err, errlen, "/sql: parameter %d must be named "
-			    ":argument or @principal, @auth_method, "
-			    "@request_id, @now", i);
-			goto fail;
-		}
-		if (name[0] == ':' && json_object_get(props, name + 1) == NULL) {
-			snprintf(err, errlen, "/sql: parameter %s is not a "
-			    "property of input_schema", name);
-			goto fail;
-		}
-		if (name[0] == '@' && strcmp(name, "@principal") != 0 &&
-		    strcmp(name, "@auth_method") != 0 &&
-		    strcmp(name, "@request_id") != 0 &&
-		    strcmp(name, "@now") != 0) {
-			snprintf(err, errlen, "/sql: unknown caller parameter "
-			    "%s (use @principal, @auth_method, @request_id or "
-			    "@now)", name);
-			goto fail;
-		}
 	}
 	sqlite3_progress_handler(q->db, 1000, tsql_progress, q);
 	return 0;
@@ -193,36 +256,144 @@ tsql_bind_json(sqlite3_stmt *st, int i, json_t *v)
 }
 
 static int
-tsql_bind(struct tsql *q, const struct tool_caller *who, json_t *args)
+tsql_bind(sqlite3_stmt *st, const struct tool_caller *who, json_t *args)
 {
-	int		 i, n = sqlite3_bind_parameter_count(q->st), rc;
+	int		 i, n, rc;
 	const char	*name;
 	json_t		*v;
 
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	n = sqlite3_bind_parameter_count(st);
 	for (i = 1; i <= n; i++) {
-		name = sqlite3_bind_parameter_name(q->st, i);
+		name = sqlite3_bind_parameter_name(st, i);
 		if (name == NULL)
 			return -1;
 		rc = SQLITE_OK;
 		if (name[0] == ':') {
 			v = json_object_get(args, name + 1);
 			if (v != NULL)
-				rc = tsql_bind_json(q->st, i, v);
+				rc = tsql_bind_json(st, i, v);
 		} else if (strcmp(name, "@principal") == 0)
-			rc = sqlite3_bind_text(q->st, i, who->principal, -1,
+			rc = sqlite3_bind_text(st, i, who->principal, -1,
 			    SQLITE_TRANSIENT);
 		else if (strcmp(name, "@auth_method") == 0)
-			rc = sqlite3_bind_text(q->st, i, who->auth_method, -1,
+			rc = sqlite3_bind_text(st, i, who->auth_method, -1,
 			    SQLITE_TRANSIENT);
 		else if (strcmp(name, "@request_id") == 0)
-			rc = sqlite3_bind_text(q->st, i, who->request_id, -1,
+			rc = sqlite3_bind_text(st, i, who->request_id, -1,
 			    SQLITE_TRANSIENT);
 		else if (strcmp(name, "@now") == 0)
-			rc = sqlite3_bind_int64(q->st, i,
+			rc = sqlite3_bind_int64(st, i,
 			    (sqlite3_int64)time(NULL));
 		if (rc != SQLITE_OK)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * Fills a check's message template: {name} takes the check row's column
+ * of that name, else the argument of that name; values are cut at
+ * TSQL_PLACEHOLDER_LEN bytes.  Unknown names stay as they are.
+ */
+static void
+tsql_format(const char *tmpl, sqlite3_stmt *row, json_t *args, char *out,
+    size_t len)
+{
+	size_t	 o = 0;
+	const char *p = tmpl;
+
+	while (*p != '\0' && o + 1 < len) {
+		const char *end;
+		char	 name[64], val[TSQL_PLACEHOLDER_LEN + 1];
+		int	 found = 0, i;
+
+		if (*p != '{' || (end = strchr(p, '}')) == NULL ||
+		    (size_t)(end - p - 1) >= sizeof(name) || end == p + 1) {
+			out[o++] = *p++;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+		for (i = 0; row != NULL && i < sqlite3_column_count(row); i++)
+			if (strcmp(sqlite3_column_name(row, i), name) == 0) {
+				const unsigned char *t =
+				    sqlite3_column_text(row, i);
+
+				snprintf(val, sizeof(val), "%s", t ? (const
+				    char *)t : "null");
+				found = 1;
+				break;
+			}
+		if (!found) {
+			json_t *v = json_object_get(args, name);
+
+			if (json_is_string(v))
+				snprintf(val, sizeof(val), "%s",
+				    json_string_value(v));
+			else if (json_is_integer(v))
+				snprintf(val, sizeof(val), "%" JSON_INTEGER_FORMAT,
+				    json_integer_value(v));
+			else if (json_is_real(v))
+				snprintf(val, sizeof(val), "%g",
+				    json_real_value(v));
+			else if (json_is_boolean(v))
+				snprintf(val, sizeof(val), "%s",
+				    json_is_true(v) ? "true" : "false");
+			found = v != NULL && !json_is_null(v) &&
+			    !json_is_object(v) && !json_is_array(v);
+		}
+		if (!found) {
+			out[o++] = *p++;
+			continue;
+		}
+		for (i = 0; val[i] != '\0' && o + 1 < len; i++)
+			out[o++] = val[i];
+		p = end + 1;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Runs the checks in order.  Returns 0 when all pass, -1 with err filled
+ * (the check's own error, or a database error via *rc).
+ */
+static int
+tsql_checks(struct tsql *q, const struct tool_caller *who, json_t *args,
+    struct tool_error *err, int *rc)
+{
+	struct tsql_check *c;
+	size_t		 i;
+	int		 pass;
+
+	*rc = SQLITE_OK;
+	for (i = 0; i < q->nchecks; i++) {
+		c = &q->checks[i];
+		if (tsql_bind(c->st, who, args) == -1) {
+			*rc = SQLITE_ERROR;
+			return -1;
+		}
+		*rc = sqlite3_step(c->st);
+		if (*rc != SQLITE_ROW && *rc != SQLITE_DONE) {
+			sqlite3_reset(c->st);
+			return -1;
+		}
+		pass = *rc == SQLITE_ROW &&
+		    sqlite3_column_type(c->st, 0) != SQLITE_NULL &&
+		    sqlite3_column_int64(c->st, 0) != 0;
+		if (!pass) {
+			char msg[BOUNDS_ERRMSG_LEN];
+
+			tsql_format(c->message, *rc == SQLITE_ROW ? c->st :
+			    NULL, args, msg, sizeof(msg));
+			tool_error_set(err, c->cat, c->code, "%s", msg);
+			sqlite3_reset(c->st);
+			*rc = SQLITE_OK;
+			return -1;
+		}
+		sqlite3_reset(c->st);
+	}
+	*rc = SQLITE_OK;
 	return 0;
 }
 
@@ -329,19 +500,29 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 	dl = tsql_now_us() + (int64_t)q->timeout_ms * 1000;
 	q->deadline_us = who->deadline_us != 0 && who->deadline_us < dl ?
 	    who->deadline_us : dl;
-	sqlite3_reset(q->st);
-	sqlite3_clear_bindings(q->st);
-	if (tsql_bind(q, who, args) == -1) {
-		tool_error_set(err, TOOL_ERR_INTERNAL, "bind",
-		    "An internal error occurred. Quote request id %s to the "
-		    "operator.", who->request_id);
-		return -1;
-	}
 	if (!q->read_only) {
 		rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			goto sqlfail;
 		intx = 1;
+	}
+	/* Gate 2: meaning.  Inside the write's transaction. */
+	if (tsql_checks(q, who, args, err, &rc) == -1) {
+		if (rc != SQLITE_OK)
+			goto sqlfail;
+		if (intx)
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		q->deadline_us = 0;
+		return -1;
+	}
+	if (tsql_bind(q->st, who, args) == -1) {
+		if (intx)
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		q->deadline_us = 0;
+		tool_error_set(err, TOOL_ERR_INTERNAL, "bind",
+		    "An internal error occurred. Quote request id %s to the "
+		    "operator.", who->request_id);
+		return -1;
 	}
 	if ((rows = json_array()) == NULL)
 		goto oom;
@@ -425,6 +606,10 @@ tsql_free(void *impl)
 	if (q == NULL)
 		return;
 	tsql_close(q);
+	for (size_t i = 0; i < q->nchecks; i++) {
+		free(q->checks[i].sql);
+		free(q->checks[i].message);
+	}
 	free(q->dbpath);
 	free(q->sql);
 	free(q->not_found);
@@ -432,6 +617,91 @@ tsql_free(void *impl)
 }
 
 static const struct tool_ops tsql_ops = { "sql", tsql_call, tsql_free };
+
+static const char *const tsql_check_keys[] = { "sql", "category", "code",
+	"message", NULL };
+
+static int
+tsql_checks_parse(struct tsql *q, json_t *checks, char *err, size_t errlen)
+{
+	static const struct { const char *name; enum tool_errcat cat; }
+	    cats[] = {
+		{ "validation", TOOL_ERR_VALIDATION },
+		{ "authorization", TOOL_ERR_AUTHORIZATION },
+		{ "not_found", TOOL_ERR_NOT_FOUND },
+		{ "conflict", TOOL_ERR_CONFLICT },
+	};
+	json_t		*c, *v;
+	const char	*key, *const *k;
+	size_t		 i, j;
+
+	if (checks == NULL)
+		return 0;
+	if (!json_is_array(checks) || json_array_size(checks) >
+	    TSQL_CHECKS_MAX) {
+		snprintf(err, errlen, "/checks: must be an array of at most %d "
+		    "checks", TSQL_CHECKS_MAX);
+		return -1;
+	}
+	json_array_foreach(checks, i, c) {
+		struct tsql_check *ck = &q->checks[i];
+
+		if (!json_is_object(c)) {
+			snprintf(err, errlen, "/checks/%zu: must be an object",
+			    i);
+			return -1;
+		}
+		json_object_foreach(c, key, v) {
+			for (k = tsql_check_keys; *k != NULL; k++)
+				if (strcmp(*k, key) == 0)
+					break;
+			if (*k == NULL) {
+				snprintf(err, errlen, "/checks/%zu: unknown "
+				    "member \"%.64s\"", i, key);
+				return -1;
+			}
+		}
+		q->nchecks = i + 1;
+		v = json_object_get(c, "sql");
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "/checks/%zu/sql: required", i);
+			return -1;
+		}
+		ck->sql = strdup(json_string_value(v));
+		v = json_object_get(c, "message");
+		if (!json_is_string(v) || json_string_length(v) == 0) {
+			snprintf(err, errlen, "/checks/%zu/message: required: "
+			    "what the model is told when the check fails", i);
+			return -1;
+		}
+		ck->message = strdup(json_string_value(v));
+		v = json_object_get(c, "category");
+		for (j = 0; j < sizeof(cats) / sizeof(cats[0]); j++)
+			if (json_is_string(v) && strcmp(cats[j].name,
+			    json_string_value(v)) == 0)
+				break;
+		if (j == sizeof(cats) / sizeof(cats[0])) {
+			snprintf(err, errlen, "/checks/%zu/category: must be "
+			    "validation, authorization, not_found or conflict",
+			    i);
+			return -1;
+		}
+		ck->cat = cats[j].cat;
+		v = json_object_get(c, "code");
+		if (v != NULL && (!json_is_string(v) ||
+		    json_string_length(v) == 0 ||
+		    json_string_length(v) >= sizeof(ck->code))) {
+			snprintf(err, errlen, "/checks/%zu/code: must be a short "
+			    "string", i);
+			return -1;
+		}
+		snprintf(ck->code, sizeof(ck->code), "%s", v ?
+		    json_string_value(v) : cats[j].name);
+		if (ck->sql == NULL || ck->message == NULL)
+			return -1;
+	}
+	return 0;
+}
 
 static int
 tsql_int(json_t *spec, const char *key, long long def, long long max,
@@ -527,6 +797,9 @@ tool_sql_new(struct tool *t, json_t *spec, const struct config *cfg,
 	q->not_found = strdup(v ? json_string_value(v) :
 	    "No matching record was found.");
 	if (q->dbpath == NULL || q->sql == NULL || q->not_found == NULL)
+		return -1;
+	if (tsql_checks_parse(q, json_object_get(spec, "checks"), err,
+	    errlen) == -1)
 		return -1;
 	if (verify) {
 		if (tsql_open(q, t->input_schema, err, errlen) == -1)
