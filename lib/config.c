@@ -211,10 +211,14 @@ config_tool(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+static int	cfg_rate(struct cfgctx *, const char *, json_t *,
+		    struct tool_rate *);
+
 static const char *const server_keys[] = {
 	"name", "title", "version", "instructions", "endpoint",
 	"resource_url", "state_db", "max_body_bytes", "page_size", "sessions",
-	"session_ttl_seconds", "allowed_origins", "allowed_hosts", NULL
+	"session_ttl_seconds", "allowed_origins", "allowed_hosts",
+	"idempotency_ttl_seconds", "rate_limit", NULL
 };
 
 static int
@@ -259,6 +263,13 @@ cfg_server(struct cfgctx *c, struct config *cfg, json_t *s)
 	    30 * 24 * 3600, &v) == -1)
 		goto fail;
 	cfg->session_ttl = (int)v;
+	if (cfg_int(c, "/server", s, "idempotency_ttl_seconds", 24 * 3600, 60,
+	    30 * 24 * 3600, &v) == -1)
+		goto fail;
+	cfg->idem_ttl = (long)v;
+	if (cfg_rate(c, "/server/rate_limit", json_object_get(s,
+	    "rate_limit"), &cfg->rate) == -1)
+		goto fail;
 	if (cfg_bool(c, "/server", s, "sessions", 1, &cfg->sessions) == -1 ||
 	    cfg_strlist(c, "/server", s, "allowed_origins", &cfg->origins,
 	    &cfg->norigins) == -1 ||
@@ -311,8 +322,58 @@ cfg_databases(struct cfgctx *c, struct config *cfg, json_t *dbs)
 
 static const char *const tool_common_keys[] = {
 	"name", "title", "description", "kind", "input_schema",
-	"output_schema", "annotations", "scope", NULL
+	"output_schema", "annotations", "scope", "idempotency", "rate_limit",
+	NULL
 };
+
+/* {"per_minute": N, "burst": M}: a token bucket (burst defaults to N). */
+static int
+cfg_rate(struct cfgctx *c, const char *path, json_t *v, struct tool_rate *r)
+{
+	static const char *const rate_keys[] = { "per_minute", "burst", NULL };
+	long long	 n;
+
+	memset(r, 0, sizeof(*r));
+	if (v == NULL)
+		return 0;
+	if (!json_is_object(v))
+		return cfg_fail(c, path, "must be {\"per_minute\": N, "
+		    "\"burst\": M}");
+	if (cfg_keys(c, path, v, rate_keys, NULL) == -1 ||
+	    cfg_int(c, path, v, "per_minute", 0, 1, 1000000, &n) == -1)
+		return -1;
+	if (json_object_get(v, "per_minute") == NULL)
+		return cfg_fail(c, path, "\"per_minute\" is required");
+	r->per_minute = (int)n;
+	if (cfg_int(c, path, v, "burst", n, 1, 1000000, &n) == -1)
+		return -1;
+	r->burst = (int)n;
+	return 0;
+}
+
+/*
+ * Write tools take an optional "idempotency_key" argument (issue 5): it is
+ * published in the input schema so a model knows it may send one.
+ */
+static int
+cfg_idem_arg(json_t *schema)
+{
+	json_t	*props = json_object_get(schema, "properties");
+
+	if (props == NULL) {
+		props = json_object();
+		if (props == NULL || json_object_set_new(schema, "properties",
+		    props) == -1)
+			return -1;
+	}
+	if (!json_is_object(props))
+		return -1;
+	return json_object_set_new(props, "idempotency_key", json_pack(
+	    "{s:s,s:i,s:i,s:s}", "type", "string", "minLength", 1,
+	    "maxLength", 255, "description", "Optional. A unique key for this "
+	    "request: a retry with the same key and arguments returns the "
+	    "first result instead of doing the work again."));
+}
 
 /*
  * Tool input schemas reject unknown fields by default: an object schema
@@ -424,6 +485,43 @@ cfg_tool(struct cfgctx *c, struct config *cfg, size_t idx, json_t *spec,
 	}
 	if ((t->input_schema = cfg_input_schema(os)) == NULL)
 		goto out;
+	{
+		json_t *iv = json_object_get(spec, "idempotency");
+		const char *im = json_string_value(iv);
+
+		snprintf(sub, sizeof(sub), "%s/idempotency", path);
+		if (iv == NULL)
+			t->idempotency = TOOL_IDEM_OPTIONAL;
+		else if (im != NULL && strcmp(im, "optional") == 0)
+			t->idempotency = TOOL_IDEM_OPTIONAL;
+		else if (im != NULL && strcmp(im, "required") == 0)
+			t->idempotency = TOOL_IDEM_REQUIRED;
+		else if (im != NULL && strcmp(im, "derived") == 0)
+			t->idempotency = TOOL_IDEM_DERIVED;
+		else if (im != NULL && strcmp(im, "off") == 0)
+			t->idempotency = TOOL_IDEM_OFF;
+		else {
+			cfg_fail(c, sub, "must be \"optional\", \"required\", "
+			    "\"derived\" or \"off\"");
+			goto out;
+		}
+		if (iv != NULL && (t->read_only || strcmp(kind, "sql") != 0)) {
+			cfg_fail(c, sub, "only SQL write tools (no "
+			    "readOnlyHint) are idempotent");
+			goto out;
+		}
+		if (!t->read_only && strcmp(kind, "sql") == 0 &&
+		    t->idempotency != TOOL_IDEM_OFF &&
+		    cfg_idem_arg(t->input_schema) == -1) {
+			cfg_fail(c, path, "\"input_schema\" has a "
+			    "\"properties\" that is not an object");
+			goto out;
+		}
+		snprintf(sub, sizeof(sub), "%s/rate_limit", path);
+		if (cfg_rate(c, sub, json_object_get(spec, "rate_limit"),
+		    &t->rate) == -1)
+			goto out;
+	}
 	t->input_check = schema_compile(t->input_schema, serr, sizeof(serr));
 	if (t->input_check == NULL) {
 		snprintf(sub, sizeof(sub), "%s/input_schema", path);

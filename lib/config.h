@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "tool.h"
+
 #define CONFIG_DEFAULT_PATH	"/etc/mcpgate/mcpgate.json"
 
 struct tool;
@@ -31,6 +33,8 @@ struct config {
 	int		 page_size;
 	int		 sessions;	/* 1: stateful (default), 0: stateless */
 	int		 session_ttl;	/* seconds */
+	long		 idem_ttl;	/* seconds idempotency records live */
+	struct tool_rate rate;		/* per principal, all tools */
 	char		**origins;	/* allowed Origin values */
 	size_t		 norigins;
 	char		**hosts;	/* allowed Host names (no port) */

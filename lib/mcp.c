@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "digest.h"
+#include "idem.h"
 #include "log.h"
 #include "mcp.h"
 #include "schema.h"
@@ -211,6 +212,57 @@ mcp_tool_error_result(const struct tool *t, const struct tool_error *e)
 	return res;
 }
 
+/*
+ * Finds the idempotency key of a write tools/call (issue 5): the
+ * Idempotency-Key header, else the idempotency_key argument, else (for
+ * "derived" tools) the fingerprint of the arguments.  Fills out->idem_key
+ * (scoped to principal and tool) and fp.  Returns 0, or -1 with a
+ * validation error in out->terr.
+ */
+static int
+mcp_idem_key(const struct mcp_caller *who, const struct tool *t,
+    json_t *args, char fp[DIGEST_HEX_LEN + 1], struct mcp_outcome *out)
+{
+	const char	*key = who->idem_header;
+	json_t		*v;
+	size_t		 i;
+
+	out->idem_key[0] = '\0';
+	if (t->read_only || t->idempotency == TOOL_IDEM_OFF)
+		return 0;
+	if (key == NULL && (v = json_object_get(args, "idempotency_key")) !=
+	    NULL)
+		key = json_string_value(v);
+	if (idem_fingerprint(args, fp) == -1) {
+		tool_error_set(&out->terr, TOOL_ERR_TRANSIENT, "oom",
+		    "The server is short of memory; retry in a moment.");
+		return -1;
+	}
+	if (key == NULL && t->idempotency == TOOL_IDEM_DERIVED)
+		key = fp;
+	if (key == NULL) {
+		if (t->idempotency != TOOL_IDEM_REQUIRED)
+			return 0;
+		tool_error_set(&out->terr, TOOL_ERR_VALIDATION,
+		    "idempotency_key_required", "%s changes data and needs an "
+		    "idempotency key: send the Idempotency-Key header or an "
+		    "\"idempotency_key\" argument (a new unique string per "
+		    "request, reused only to retry it).", t->name);
+		return -1;
+	}
+	for (i = 0; key[i] != '\0'; i++)
+		if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+			break;
+	if (i == 0 || i > IDEM_KEY_LEN_MAX || key[i] != '\0') {
+		tool_error_set(&out->terr, TOOL_ERR_VALIDATION,
+		    "idempotency_key_invalid", "The idempotency key must be 1 "
+		    "to %d printable characters.", IDEM_KEY_LEN_MAX);
+		return -1;
+	}
+	idem_scope(who->principal, t->name, key, out->idem_key);
+	return 0;
+}
+
 static json_t *
 mcp_tool_ok_result(struct tool_result *r)
 {
@@ -234,6 +286,9 @@ mcp_tool_ok_result(struct tool_result *r)
 		json_object_set(res, "structuredContent", r->structured);
 	if (r->is_error)
 		json_object_set_new(res, "isError", json_true());
+	if (r->replayed)
+		json_object_set_new(res, "_meta", json_pack("{s:b}",
+		    "dev.mcpgate/replay", 1));
 	return res;
 }
 
@@ -246,6 +301,7 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 	struct tool_result	 res;
 	struct tool_caller	 tc;
 	struct schema_report	 rep;
+	char			 fp[DIGEST_HEX_LEN + 1];
 	json_t			*name, *args, *own = NULL;
 	int			 rc;
 
@@ -281,6 +337,8 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 		return MCP_ERROR;
 	}
 
+	out->args = args;
+	memset(&tc, 0, sizeof(tc));
 	tc.principal = who->principal;
 	tc.auth_method = who->auth_method;
 	tc.request_id = who->request_id;
@@ -304,8 +362,36 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 		goto toolerr;
 	}
 
-	if (t->ops->call(t, &tc, args, &res, &out->terr) == -1)
+	/* Rate limits: a looping agent is slowed down, nothing runs. */
+	if (who->rate_take != NULL) {
+		int wait = 0;
+
+		if (who->rate_take(who->arg, t, &wait) == 0) {
+			tool_error_set(&out->terr, TOOL_ERR_RATE_LIMITED,
+			    "rate_limited", "Too many calls of %s; wait %d s "
+			    "before calling it again.", t->name, wait);
+			out->terr.retry_after = wait;
+			goto toolerr;
+		}
+	}
+
+	if (mcp_idem_key(who, t, args, fp, out) == -1)
 		goto toolerr;
+	if (out->idem_key[0] != '\0') {
+		tc.idem_key = out->idem_key;
+		tc.idem_fp = fp;
+		tc.idem_ttl = who->idem_ttl;
+	}
+	if (t->ops->call(t, &tc, args, &res, &out->terr) == -1) {
+		if (out->idem_key[0] != '\0')
+			out->idem_status = strcmp(out->terr.code,
+			    "in_progress") == 0 ? "in_flight" :
+			    strcmp(out->terr.code, "idempotency_key_reused") ==
+			    0 ? "conflict" : "new";
+		goto toolerr;
+	}
+	if (out->idem_key[0] != '\0')
+		out->idem_status = res.replayed ? "replay" : "new";
 
 	/* Never send structuredContent that breaks the published schema. */
 	if (t->output_check != NULL && !res.is_error &&

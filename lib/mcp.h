@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "digest.h"
 #include "jrpc.h"
 #include "tool.h"
 
@@ -34,6 +35,14 @@ struct mcp_caller {
 	int		(*may_call)(void *arg, const struct tool *t);
 	void		*arg;
 	int		 list_all;	/* list tools the caller may not call */
+	/*
+	 * Rate limits: 1 if the caller may call t now, 0 if not (OUT:
+	 * retry_after seconds).  NULL: no limits.
+	 */
+	int		(*rate_take)(void *arg, const struct tool *t,
+			    int *retry_after);
+	const char	*idem_header;	/* Idempotency-Key header, or NULL */
+	long		 idem_ttl;	/* seconds an idempotency record lives */
 };
 
 /* What happened, for the transport (sessions) and the audit log. */
@@ -44,6 +53,10 @@ struct mcp_outcome {
 	int			 tool_is_error;
 	struct tool_error	 terr;		/* when the tool failed */
 	const char		*missing_scope;	/* MCP_DENIED: borrowed */
+	json_t			*args;		/* tools/call arguments: borrowed */
+	char			 idem_key[DIGEST_HEX_LEN + 1]; /* scoped, "" none */
+	const char		*idem_status;	/* new, replay, conflict,
+						   in_flight; NULL none */
 };
 
 enum mcp_rc {

@@ -19,6 +19,8 @@ enum store_stmt {
 	ST_SESS_TOUCH,
 	ST_SESS_DELETE,
 	ST_SESS_PRUNE,
+	ST_RATE_TAKE,
+	ST_RATE_PEEK,
 	ST__MAX
 };
 
@@ -32,6 +34,15 @@ static const char *const store_sql[ST__MAX] = {
 	    "WHERE id_hash = ?1",
 	"DELETE FROM sessions WHERE id_hash = ?1",
 	"DELETE FROM sessions WHERE expires_at < ?1",
+	/* ?2 burst, ?3 now, ?4 tokens per microsecond */
+	"INSERT INTO rate_buckets (bucket, tokens, updated_us) "
+	    "VALUES (?1, ?2 - 1, ?3) ON CONFLICT(bucket) DO UPDATE SET "
+	    "tokens = min(?2, tokens + max(0, ?3 - updated_us) * ?4) - 1, "
+	    "updated_us = max(updated_us, ?3) "
+	    "WHERE min(?2, tokens + max(0, ?3 - updated_us) * ?4) >= 1 "
+	    "RETURNING tokens",
+	"SELECT min(?2, tokens + max(0, ?3 - updated_us) * ?4) "
+	    "FROM rate_buckets WHERE bucket = ?1",
 };
 
 struct store {
@@ -188,6 +199,43 @@ store_session_get(struct store *s, const char *sid, time_t now, time_t ttl,
 		out->expires_at = now + ttl;
 	}
 	return 1;
+}
+
+int
+store_rate_take(struct store *s, const char *bucket, int per_minute,
+    int burst, int64_t now_us, int *retry_after)
+{
+	sqlite3_stmt	*st;
+	double		 per_us = (double)per_minute / 60e6, have = 0;
+	int		 rc;
+
+	*retry_after = 0;
+	st = store_stmt(s, ST_RATE_TAKE);
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, burst);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now_us);
+	sqlite3_bind_double(st, 4, per_us);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_err("rate limit: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	/* The bucket is empty: when will the next token be there? */
+	st = store_stmt(s, ST_RATE_PEEK);
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, burst);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now_us);
+	sqlite3_bind_double(st, 4, per_us);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	*retry_after = (int)((1.0 - have) / per_us / 1e6) + 1;
+	return 0;
 }
 
 int

@@ -52,4 +52,15 @@ int	store_session_get(struct store *, const char *sid, time_t now,
 int	store_session_delete(struct store *, const char *sid)
 	    __attribute__((warn_unused_result));
 
+/*
+ * Takes one token from bucket (a token bucket of burst tokens refilled at
+ * per_minute per minute) at now_us (unix microseconds).  Returns 1 taken,
+ * 0 empty (OUT: retry_after, whole seconds until a token is there), -1 on
+ * a database error.  One statement, so concurrent workers never both
+ * take the last token.
+ */
+int	store_rate_take(struct store *, const char *bucket, int per_minute,
+	    int burst, int64_t now_us, int *retry_after)
+	    __attribute__((warn_unused_result));
+
 #endif /* STORE_H */

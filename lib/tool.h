@@ -46,6 +46,24 @@ struct tool_caller {
 	const char	*auth_method;	/* "apikey", "jwt", "none" */
 	const char	*request_id;	/* borrowed: for internal-error messages */
 	int64_t		 deadline_us;	/* absolute, CLOCK_MONOTONIC; 0 = none */
+	/* Write tools: the scoped idempotency key hash, or NULL for none. */
+	const char	*idem_key;
+	const char	*idem_fp;	/* fingerprint of the canonical arguments */
+	long		 idem_ttl;	/* seconds a record is kept */
+};
+
+/* How a write tool finds its idempotency key (issue 5). */
+enum tool_idem {
+	TOOL_IDEM_OPTIONAL,	/* header or argument when given */
+	TOOL_IDEM_REQUIRED,	/* no key: a validation error */
+	TOOL_IDEM_DERIVED,	/* else a hash of the canonical arguments */
+	TOOL_IDEM_OFF
+};
+
+/* A token bucket: rate per minute and burst (0 = no limit). */
+struct tool_rate {
+	int	 per_minute;
+	int	 burst;
 };
 
 /* What a tool returns when it succeeds (or fails in its own words). */
@@ -53,6 +71,7 @@ struct tool_result {
 	json_t	*content;	/* owned: array of content blocks, or NULL */
 	json_t	*structured;	/* owned: object, or NULL */
 	int	 is_error;	/* the tool itself reports failure */
+	int	 replayed;	/* an idempotent replay of an earlier call */
 };
 
 struct tool;
@@ -82,6 +101,8 @@ struct tool {
 	json_t			*annotations;	/* owned, may be NULL */
 	char			*scope;		/* required scope, may be NULL */
 	int			 read_only;
+	enum tool_idem		 idempotency;	/* write tools */
+	struct tool_rate	 rate;		/* per principal */
 	const struct tool_ops	*ops;
 	void			*impl;		/* owned by ops->free */
 };

@@ -27,6 +27,7 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "idem.h"
 #include "log.h"
 #include "tool.h"
 #include "tools/tools.h"
@@ -34,6 +35,7 @@
 #define TSQL_TIMEOUT_MS_DEFAULT	5000
 #define TSQL_TIMEOUT_MS_MAX	60000
 #define TSQL_BUSY_MS		2000
+#define TSQL_RETRY_AFTER	1	/* seconds, for busy and in-progress */
 
 #define TSQL_CHECKS_MAX		16	/* checks per tool */
 #define TSQL_PLACEHOLDER_LEN	64	/* bytes of a value put in a message */
@@ -67,6 +69,7 @@ struct tsql {
 	int64_t		 deadline_us;	/* of the running call */
 	struct tsql_check checks[TSQL_CHECKS_MAX];
 	size_t		 nchecks;
+	int		 idem_ready;	/* record table checked this process */
 };
 
 static int64_t
@@ -99,6 +102,7 @@ tsql_close(struct tsql *q)
 	sqlite3_close(q->db);
 	q->st = NULL;
 	q->db = NULL;
+	q->idem_ready = 0;
 }
 
 /*
@@ -487,7 +491,7 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 	char		 oerr[BOUNDS_ERRMSG_LEN];
 	json_t		*rows = NULL, *row;
 	size_t		 bytes = 0;
-	int		 rc, nrows = 0, truncated = 0, intx = 0;
+	int		 rc, nrows = 0, truncated = 0, intx = 0, changes;
 	int64_t		 dl;
 
 	if (q->db == NULL && tsql_open(q, NULL, oerr, sizeof(oerr)) == -1) {
@@ -501,10 +505,67 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 	q->deadline_us = who->deadline_us != 0 && who->deadline_us < dl ?
 	    who->deadline_us : dl;
 	if (!q->read_only) {
+		/*
+		 * The write lock is the idempotency claim: a duplicate waits
+		 * here (bounded by the busy timeout) and then replays.
+		 */
 		rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
+		if (rc != SQLITE_OK) {
+			if (who->idem_key != NULL && ((rc & 0xff) ==
+			    SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)) {
+				tool_error_set(err, TOOL_ERR_CONFLICT,
+				    "in_progress", "A call with this "
+				    "idempotency key may still be running; "
+				    "retry in %d s to get its result.",
+				    TSQL_RETRY_AFTER);
+				err->retryable = 1;
+				err->retry_after = TSQL_RETRY_AFTER;
+				q->deadline_us = 0;
+				return -1;
+			}
 			goto sqlfail;
+		}
 		intx = 1;
+		if (who->idem_key != NULL) {
+			json_t *prev = NULL;
+
+			if (!q->idem_ready) {
+				if (idem_prepare(q->db) == -1) {
+					rc = SQLITE_ERROR;
+					goto sqlfail;
+				}
+				q->idem_ready = 1;
+			}
+			switch (idem_lookup(q->db, who->idem_key, who->idem_fp,
+			    time(NULL), &prev)) {
+			case IDEM_NEW:
+				break;
+			case IDEM_REPLAY:
+				sqlite3_exec(q->db, "ROLLBACK", NULL, NULL,
+				    NULL);
+				q->deadline_us = 0;
+				res->structured = json_incref(json_object_get(
+				    prev, "structured"));
+				res->is_error = json_is_true(json_object_get(
+				    prev, "is_error"));
+				res->replayed = 1;
+				json_decref(prev);
+				return 0;
+			case IDEM_CONFLICT:
+				sqlite3_exec(q->db, "ROLLBACK", NULL, NULL,
+				    NULL);
+				q->deadline_us = 0;
+				tool_error_set(err, TOOL_ERR_CONFLICT,
+				    "idempotency_key_reused", "This "
+				    "idempotency key was already used with "
+				    "different arguments; nothing was done. "
+				    "Use a new key for a new request.");
+				return -1;
+			default:
+				rc = SQLITE_ERROR;
+				goto sqlfail;
+			}
+		}
 	}
 	/* Gate 2: meaning.  Inside the write's transaction. */
 	if (tsql_checks(q, who, args, err, &rc) == -1) {
@@ -549,38 +610,54 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		goto sqlfail;
-	if (!q->read_only) {
-		int changes = sqlite3_changes(q->db);
+	changes = sqlite3_changes(q->db);
+	sqlite3_reset(q->st);
+	if (q->mode == TSQL_ROWS)
+		res->structured = json_pack("{s:O,s:i,s:b}", "rows", rows,
+		    "count", nrows, "truncated", truncated);
+	else if (q->mode == TSQL_EXEC)
+		res->structured = json_pack("{s:i}", "changes", changes);
+	else if (nrows > 0)
+		res->structured = json_incref(json_array_get(rows, 0));
+	else {
+		/* Nothing matched, so nothing was written: no record. */
+		json_decref(rows);
+		if (intx)
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		q->deadline_us = 0;
+		tool_error_set(err, TOOL_ERR_NOT_FOUND, "not_found", "%s",
+		    q->not_found);
+		return -1;
+	}
+	json_decref(rows);
+	rows = NULL;
+	if (res->structured == NULL)
+		goto oom;
+	if (intx) {
+		/* The write and its idempotency record: one transaction. */
+		if (who->idem_key != NULL) {
+			json_t *rec = json_pack("{s:O,s:b}", "structured",
+			    res->structured, "is_error", 0);
 
-		sqlite3_reset(q->st);
+			if (rec == NULL || idem_store(q->db, who->idem_key,
+			    who->idem_fp, rec, time(NULL), who->idem_ttl) ==
+			    -1) {
+				json_decref(rec);
+				rc = SQLITE_ERROR;
+				goto sqlfail;
+			}
+			json_decref(rec);
+		}
 		if ((rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL)) !=
 		    SQLITE_OK)
 			goto sqlfail;
 		intx = 0;
-		if (q->mode == TSQL_EXEC)
-			res->structured = json_pack("{s:i}", "changes",
-			    changes);
 	}
-	sqlite3_reset(q->st);
 	q->deadline_us = 0;
-	if (q->mode == TSQL_ROWS)
-		res->structured = json_pack("{s:O,s:i,s:b}", "rows", rows,
-		    "count", nrows, "truncated", truncated);
-	else if (q->mode == TSQL_ONE) {
-		if (nrows == 0) {
-			json_decref(rows);
-			tool_error_set(err, TOOL_ERR_NOT_FOUND, "not_found",
-			    "%s", q->not_found);
-			return -1;
-		}
-		res->structured = json_incref(json_array_get(rows, 0));
-	}
-	json_decref(rows);
-	if (res->structured == NULL)
-		goto oom;
 	return 0;
 sqlfail:
 	tsql_sqlerr(q, rc, who, err);
+	tool_result_clear(res);
 	json_decref(rows);
 	sqlite3_reset(q->st);
 	if (intx)
@@ -588,6 +665,7 @@ sqlfail:
 	q->deadline_us = 0;
 	return -1;
 oom:
+	tool_result_clear(res);
 	json_decref(rows);
 	sqlite3_reset(q->st);
 	if (intx)
