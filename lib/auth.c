@@ -170,8 +170,10 @@ auth_jwt(struct auth *a, json_t *j, char *err, size_t errlen)
 		}
 		allowed |= JWT_ALLOW(alg);
 	}
-	if ((a->jwt = jwt_keyset_new(allowed)) == NULL)
+	if ((a->jwt = jwt_keyset_new(allowed)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
 	keys = json_object_get(j, "keys");
 	if (!json_is_array(keys) || json_array_size(keys) == 0) {
 		snprintf(err, errlen, "/auth/jwt/keys: required: at least one "
@@ -368,25 +370,36 @@ auth_method_name(enum auth_method m)
 	}
 }
 
-/* The credential: "Authorization: Bearer x" first, then the key header. */
+/*
+ * The credential: "Authorization: Bearer x" first, then the key header.
+ * Another scheme (Basic, Digest) is no Bearer credential at all: it may
+ * be meant for the web server in front, so the key header still counts,
+ * and without one the request has no credential (RFC 6750 §3.1: then no
+ * error code in the challenge, and nothing for the throttle to count).
+ * "Bearer" with nothing usable after it is a malformed credential: "".
+ */
 static const char *
 auth_credential(struct auth *a, const struct http_req *req, size_t *len,
     int *from_key_header)
 {
 	const char	*v = http_header(req, "Authorization");
+	size_t		 scheme;
 
 	*from_key_header = 0;
 	if (v != NULL) {
+		scheme = strcspn(v, " ");
 		/* RFC 6750 §2.1: the scheme is case-insensitive. */
-		if (strncasecmp(v, "Bearer ", 7) != 0)
-			return "";	/* present but not Bearer: invalid */
-		v += 7;
-		while (*v == ' ')
-			v++;
-		*len = strlen(v);
-		while (*len > 0 && v[*len - 1] == ' ')
-			(*len)--;
-		return v;
+		if (scheme == 6 && strncasecmp(v, "Bearer", 6) == 0) {
+			v += 6;
+			while (*v == ' ')
+				v++;
+			*len = strlen(v);
+			while (*len > 0 && v[*len - 1] == ' ')
+				(*len)--;
+			return v;
+		}
+		if (strncasecmp(v, "Bearer", 6) == 0)
+			return "";	/* "Bearerxyz": a mangled Bearer */
 	}
 	if (a->key_header != NULL &&
 	    (v = http_header(req, a->key_header)) != NULL) {
@@ -424,8 +437,8 @@ auth_check(struct auth *a, struct sqlite3 *db, const struct http_req *req,
 	}
 	if (*cred == '\0' || len == 0) {
 		p->res = AUTH_INVALID;
-		snprintf(p->reason, sizeof(p->reason), "Authorization is not "
-		    "a Bearer credential");
+		snprintf(p->reason, sizeof(p->reason), "empty or malformed "
+		    "Bearer credential");
 		return p->res;
 	}
 	if (len > BOUNDS_TOKEN_LEN) {
@@ -528,16 +541,21 @@ auth_throttle_fail(struct auth *a, struct sqlite3 *db, const char *addr,
 
 	if (db == NULL || addr == NULL)
 		return;
-	/* One statement: a window that ran out starts again at 1. */
+	/*
+	 * One statement: a window that ran out starts again at 1, and the
+	 * failure that reaches the limit blocks, even the first (limit 1).
+	 */
 	if (sqlite3_prepare_v2(db,
-	    "INSERT INTO auth_failures (addr, window_start, failures) "
-	    "VALUES (?1, ?2, 1) ON CONFLICT(addr) DO UPDATE SET "
+	    "INSERT INTO auth_failures (addr, window_start, failures, "
+	    "blocked_until) VALUES (?1, ?2, 1, CASE WHEN ?4 <= 1 THEN "
+	    "?2 + ?5 ELSE 0 END) ON CONFLICT(addr) DO UPDATE SET "
 	    "failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 "
 	    "ELSE failures + 1 END, "
 	    "window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 "
 	    "ELSE window_start END, "
-	    "blocked_until = CASE WHEN window_start + ?3 > ?2 AND "
-	    "failures + 1 >= ?4 THEN ?2 + ?5 ELSE blocked_until END",
+	    "blocked_until = CASE WHEN (CASE WHEN window_start + ?3 <= ?2 "
+	    "THEN 1 ELSE failures + 1 END) >= ?4 THEN ?2 + ?5 "
+	    "ELSE blocked_until END",
 	    -1, &st, NULL) != SQLITE_OK) {
 		log_err("throttle: %s", sqlite3_errmsg(db));
 		return;

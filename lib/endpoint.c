@@ -22,6 +22,8 @@
 #include "tool.h"
 
 #define EP_SID_BYTES	32	/* 256-bit session ids, hex-encoded */
+/* What the store gives back of a session's owner (with the NUL). */
+#define EP_OWNER_LEN	sizeof(((struct store_session *)0)->principal)
 
 struct endpoint {
 	const struct config	*cfg;
@@ -31,6 +33,7 @@ struct endpoint {
 
 /* Everything one request needs; freed in one place. */
 struct ep_req {
+	struct endpoint		*ep;
 	const struct http_req	*http;
 	struct http_resp	*resp;
 	char			 request_id[33];
@@ -288,6 +291,27 @@ ep_check_origin(struct endpoint *ep, struct ep_req *r)
 	return 0;
 }
 
+/*
+ * What a session is bound to: the principal itself, or "sha256:" and the
+ * hex digest of a principal that would not come back whole from the
+ * store (struct store_session.principal is shorter than
+ * AUTH_PRINCIPAL_LEN: truncated, its owner got 404 and a principal equal
+ * to the truncated prefix matched) or that starts with "sha256:" itself.
+ */
+static void
+ep_owner(const char *principal, char out[EP_OWNER_LEN])
+{
+	char	 hex[DIGEST_HEX_LEN + 1];
+
+	if (strlen(principal) < EP_OWNER_LEN &&
+	    strncmp(principal, "sha256:", 7) != 0) {
+		snprintf(out, EP_OWNER_LEN, "%s", principal);
+		return;
+	}
+	digest_sha256_hex(principal, strlen(principal), hex);
+	snprintf(out, EP_OWNER_LEN, "sha256:%s", hex);
+}
+
 static int
 ep_sid_wellformed(const char *sid)
 {
@@ -313,6 +337,7 @@ ep_check_session(struct endpoint *ep, struct ep_req *r)
 	struct store_session s;
 	struct store	*st;
 	const char	*sid = http_header(r->http, "Mcp-Session-Id");
+	char		 owner[EP_OWNER_LEN];
 	int		 rc;
 
 	if (!ep->cfg->sessions)
@@ -338,7 +363,8 @@ ep_check_session(struct endpoint *ep, struct ep_req *r)
 		return -1;
 	}
 	/* A session belongs to the principal that created it. */
-	if (rc == 0 || strcmp(s.principal, r->principal) != 0) {
+	ep_owner(r->principal, owner);
+	if (rc == 0 || strcmp(s.principal, owner) != 0) {
 		if (rc == 1)
 			log_warn("session presented by another principal "
 			    "(request %s)", r->request_id);
@@ -355,6 +381,7 @@ ep_delete(struct endpoint *ep, struct ep_req *r)
 	const char	*sid = http_header(r->http, "Mcp-Session-Id");
 	struct store_session s;
 	struct store	*st;
+	char		 owner[EP_OWNER_LEN];
 	int		 rc;
 
 	if (!ep->cfg->sessions) {
@@ -377,7 +404,8 @@ ep_delete(struct endpoint *ep, struct ep_req *r)
 		return;
 	}
 	rc = store_session_get(st, sid, time(NULL), ep->cfg->session_ttl, &s);
-	if (rc == 1 && strcmp(s.principal, r->principal) != 0)
+	ep_owner(r->principal, owner);
+	if (rc == 1 && strcmp(s.principal, owner) != 0)
 		rc = 0;
 	if (rc == 1)
 		rc = store_session_delete(st, sid);
@@ -456,6 +484,43 @@ ep_metadata_url(struct endpoint *ep, struct ep_req *r, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.*s/.well-known/oauth-protected-resource%s",
 		    (int)(path - res), res, path);
+}
+
+/*
+ * Rate limits (issue 5): the principal's total bucket, then the tool's.
+ * A broken counter lets the call through (logged by the store) rather
+ * than lock every caller out.
+ */
+static int
+ep_rate_take(void *arg, const struct tool *t, int *retry_after)
+{
+	struct ep_req	*r = arg;
+	struct store	*st;
+	const struct config *cfg = r->ep->cfg;
+	char		 bucket[AUTH_PRINCIPAL_LEN + BOUNDS_TOOL_NAME_LEN + 8];
+	int64_t		 now;
+	struct timespec	 ts;
+
+	if (cfg->rate.per_minute == 0 && t->rate.per_minute == 0)
+		return 1;
+	if ((st = ep_store(r->ep)) == NULL)
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (cfg->rate.per_minute > 0) {
+		snprintf(bucket, sizeof(bucket), "p\x1f%s", r->principal);
+		if (store_rate_take(st, bucket, cfg->rate.per_minute,
+		    cfg->rate.burst, now, retry_after) == 0)
+			return 0;
+	}
+	if (t->rate.per_minute > 0) {
+		snprintf(bucket, sizeof(bucket), "t\x1f%s\x1f%s", r->principal,
+		    t->name);
+		if (store_rate_take(st, bucket, t->rate.per_minute,
+		    t->rate.burst, now, retry_after) == 0)
+			return 0;
+	}
+	return 1;
 }
 
 static int
@@ -627,6 +692,9 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	who.may_call = ep_may_call;
 	who.arg = r;
 	who.list_all = auth_list_all(ep->auth);
+	who.rate_take = ep_rate_take;
+	who.idem_header = http_header(h, "Idempotency-Key");
+	who.idem_ttl = ep->cfg->idem_ttl;
 	rc = mcp_handle(ep->cfg, &who, &msg, &result, &err, &out);
 	switch (rc) {
 	case MCP_NO_REPLY:
@@ -641,10 +709,12 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	case MCP_RESULT:
 		if (is_init && ep->cfg->sessions) {
 			struct store *st = ep_store(ep);
+			char owner[EP_OWNER_LEN];
 
+			ep_owner(r->principal, owner);
 			if (st == NULL || digest_random_hex(sid,
 			    EP_SID_BYTES) == -1 ||
-			    store_session_create(st, sid, r->principal,
+			    store_session_create(st, sid, owner,
 			    out.negotiated, out.client_name[0] ?
 			    out.client_name : NULL, time(NULL),
 			    ep->cfg->session_ttl) == -1 ||
@@ -695,6 +765,7 @@ endpoint_handle(struct endpoint *ep, const struct http_req *h,
 	const char	*method = http_env(h, "REQUEST_METHOD");
 
 	memset(&r, 0, sizeof(r));
+	r.ep = ep;
 	r.http = h;
 	r.resp = resp;
 	r.principal = "anonymous";
