@@ -182,13 +182,73 @@ oom:
  * structuredContent against the outputSchema even when isError is true,
  * and would turn our error into an exception the model never sees.
  */
+/* The length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
+static size_t
+mcp_utf8_seq(const unsigned char *p)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 i, n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80;	/* overlong */
+		hi = p[0] == 0xed ? 0x9f : 0xbf;	/* surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		lo = p[0] == 0xf0 ? 0x90 : 0x80;	/* overlong */
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf;	/* > U+10FFFF */
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * Copies s to out (len bytes) with every byte that is not part of a valid
+ * UTF-8 sequence replaced by '?'.  A tool's message may carry database
+ * text, or have been cut inside a character at its fixed size; jansson
+ * refuses such a string, and the model would get a JSON-RPC internal
+ * error instead of its tool error.
+ */
+static void
+mcp_utf8_scrub(const char *s, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t		 o = 0, n;
+
+	while (*p != '\0' && o + 1 < len) {
+		if ((n = mcp_utf8_seq(p)) == 0) {
+			out[o++] = '?';
+			p++;
+			continue;
+		}
+		if (o + n >= len)
+			break;
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+}
+
 static json_t *
 mcp_tool_error_result(const struct tool *t, const struct tool_error *e)
 {
 	json_t	*eo, *text, *res;
+	char	 code[sizeof(e->code)], msg[sizeof(e->message)];
 
+	mcp_utf8_scrub(e->code, code, sizeof(code));
+	mcp_utf8_scrub(e->message, msg, sizeof(msg));
 	eo = json_pack("{s:s,s:s,s:s,s:b}", "category",
-	    tool_errcat_name(e->cat), "code", e->code, "message", e->message,
+	    tool_errcat_name(e->cat), "code", code, "message", msg,
 	    "retryable", e->retryable);
 	if (eo == NULL)
 		return NULL;
@@ -198,7 +258,7 @@ mcp_tool_error_result(const struct tool *t, const struct tool_error *e)
 	if (e->details != NULL)
 		json_object_set(eo, "details", e->details);
 	text = json_sprintf("%s error (%s): %s%s", tool_errcat_name(e->cat),
-	    e->code, e->message, e->retryable ? (e->retry_after > 0 ?
+	    code, msg, e->retryable ? (e->retry_after > 0 ?
 	    " This may succeed if retried after the retry_after seconds." :
 	    " This may succeed if retried.") : " Retrying the same call "
 	    "will not help.");

@@ -297,9 +297,30 @@ tsql_bind(sqlite3_stmt *st, const struct tool_caller *who, json_t *args)
 }
 
 /*
+ * The length of the first n bytes of s without a UTF-8 sequence that the
+ * cut at n left incomplete.  A message is JSON text: jansson refuses a
+ * split character, and the model would get an internal error instead of
+ * the check's message.
+ */
+static size_t
+tsql_utf8_whole(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t		 i = n, need;
+
+	while (i > 0 && n - i < 3 && (u[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || (u[i - 1] & 0xc0) != 0xc0)
+		return n;
+	need = u[i - 1] >= 0xf0 ? 4 : u[i - 1] >= 0xe0 ? 3 : 2;
+	return n - (i - 1) < need ? i - 1 : n;
+}
+
+/*
  * Fills a check's message template: {name} takes the check row's column
  * of that name, else the argument of that name; values are cut at
- * TSQL_PLACEHOLDER_LEN bytes.  Unknown names stay as they are.
+ * TSQL_PLACEHOLDER_LEN bytes, never inside a UTF-8 character.  Unknown
+ * names stay as they are.
  */
 static void
 tsql_format(const char *tmpl, sqlite3_stmt *row, json_t *args, char *out,
@@ -351,11 +372,12 @@ tsql_format(const char *tmpl, sqlite3_stmt *row, json_t *args, char *out,
 			out[o++] = *p++;
 			continue;
 		}
+		val[tsql_utf8_whole(val, strlen(val))] = '\0';
 		for (i = 0; val[i] != '\0' && o + 1 < len; i++)
 			out[o++] = val[i];
 		p = end + 1;
 	}
-	out[o] = '\0';
+	out[tsql_utf8_whole(out, o)] = '\0';
 }
 
 /*
@@ -382,9 +404,10 @@ tsql_checks(struct tsql *q, const struct tool_caller *who, json_t *args,
 			sqlite3_reset(c->st);
 			return -1;
 		}
+		/* True as SQL has it: 0.5 is true, as an integer it is 0. */
 		pass = *rc == SQLITE_ROW &&
 		    sqlite3_column_type(c->st, 0) != SQLITE_NULL &&
-		    sqlite3_column_int64(c->st, 0) != 0;
+		    sqlite3_column_double(c->st, 0) != 0.0;
 		if (!pass) {
 			char msg[BOUNDS_ERRMSG_LEN];
 
@@ -506,6 +529,18 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 	    who->deadline_us : dl;
 	if (!q->read_only) {
 		/*
+		 * The record table is made before the transaction: created
+		 * inside it, a rollback (a failed check, not_found, a
+		 * timeout) would drop it again while idem_ready stayed set.
+		 */
+		if (who->idem_key != NULL && !q->idem_ready) {
+			if (idem_prepare(q->db) == -1) {
+				rc = sqlite3_extended_errcode(q->db);
+				goto sqlfail;
+			}
+			q->idem_ready = 1;
+		}
+		/*
 		 * The write lock is the idempotency claim: a duplicate waits
 		 * here (bounded by the busy timeout) and then replays.
 		 */
@@ -529,13 +564,6 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 		if (who->idem_key != NULL) {
 			json_t *prev = NULL;
 
-			if (!q->idem_ready) {
-				if (idem_prepare(q->db) == -1) {
-					rc = SQLITE_ERROR;
-					goto sqlfail;
-				}
-				q->idem_ready = 1;
-			}
 			switch (idem_lookup(q->db, who->idem_key, who->idem_fp,
 			    time(NULL), &prev)) {
 			case IDEM_NEW:
