@@ -89,24 +89,38 @@ idem_store(sqlite3 *db, const char *key, const char *fp, json_t *result,
 
 	if ((s = json_dumps(result, JSON_COMPACT)) == NULL)
 		return -1;
+	/*
+	 * The key's own expired record may still be there (idem_lookup
+	 * prunes only a batch, oldest first): replace it.  A live one is
+	 * never overwritten (no change: -1).
+	 */
 	if (sqlite3_prepare_v2(db, "INSERT INTO mcpgate_idempotency (key, "
 	    "fingerprint, result, created_at, expires_at) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) == SQLITE_OK) {
+	    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT(key) DO UPDATE SET "
+	    "fingerprint = excluded.fingerprint, result = excluded.result, "
+	    "created_at = excluded.created_at, "
+	    "expires_at = excluded.expires_at "
+	    "WHERE mcpgate_idempotency.expires_at < excluded.created_at",
+	    -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, s, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)(now + ttl));
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = sqlite3_changes(db) == 1 ? 0 : -2;
 	}
-	if (rc == -1)
+	if (rc == -2) {
+		log_err("idempotency store: a live record has this key");
+		rc = -1;
+	} else if (rc == -1)
 		log_err("idempotency store: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	free(s);
 	return rc;
 }
 
-void
+int
 idem_scope(const char *principal, const char *tool, const char *client_key,
     char out[DIGEST_HEX_LEN + 1])
 {
@@ -114,16 +128,14 @@ idem_scope(const char *principal, const char *tool, const char *client_key,
 	size_t	 a = strlen(principal), b = strlen(tool), c = strlen(client_key);
 
 	/* NUL separators: no two (principal, tool, key) triples collide. */
-	if ((buf = malloc(a + b + c + 3)) == NULL) {
-		memset(out, '0', DIGEST_HEX_LEN);
-		out[DIGEST_HEX_LEN] = '\0';
-		return;
-	}
+	if ((buf = malloc(a + b + c + 3)) == NULL)
+		return -1;
 	memcpy(buf, principal, a + 1);
 	memcpy(buf + a + 1, tool, b + 1);
 	memcpy(buf + a + b + 2, client_key, c + 1);
 	digest_sha256_hex(buf, a + b + c + 3, out);
 	free(buf);
+	return 0;
 }
 
 int

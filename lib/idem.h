@@ -43,17 +43,23 @@ int	idem_prepare(struct sqlite3 *db) __attribute__((warn_unused_result));
 enum idem_status idem_lookup(struct sqlite3 *db, const char *key,
 		    const char *fp, time_t now, json_t **result);
 
-/* Stores the result (borrowed) for key, expiring at now + ttl. */
+/*
+ * Stores the result (borrowed) for key, expiring at now + ttl; an expired
+ * record of the same key is replaced.  Returns 0, or -1 on a database
+ * error or when a live record has this key.
+ */
 int	idem_store(struct sqlite3 *db, const char *key, const char *fp,
 	    json_t *result, time_t now, time_t ttl)
 	    __attribute__((warn_unused_result));
 
 /*
  * The scoped key: hex SHA-256 of principal, tool and client key, so one
- * principal can never reach another's records.
+ * principal can never reach another's records.  Returns 0, or -1 when
+ * memory ran out (out is then unusable: never fall back to a shared key).
  */
-void	idem_scope(const char *principal, const char *tool,
-	    const char *client_key, char out[DIGEST_HEX_LEN + 1]);
+int	idem_scope(const char *principal, const char *tool,
+	    const char *client_key, char out[DIGEST_HEX_LEN + 1])
+	    __attribute__((warn_unused_result));
 
 /*
  * Fingerprint (hex SHA-256) of the canonical form of args: compact JSON

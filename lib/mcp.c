@@ -319,7 +319,12 @@ mcp_idem_key(const struct mcp_caller *who, const struct tool *t,
 		    "to %d printable characters.", IDEM_KEY_LEN_MAX);
 		return -1;
 	}
-	idem_scope(who->principal, t->name, key, out->idem_key);
+	if (idem_scope(who->principal, t->name, key, out->idem_key) == -1) {
+		out->idem_key[0] = '\0';
+		tool_error_set(&out->terr, TOOL_ERR_TRANSIENT, "oom",
+		    "The server is short of memory; retry in a moment.");
+		return -1;
+	}
 	return 0;
 }
 

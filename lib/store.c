@@ -1,6 +1,7 @@
 /*
  * store.c -- the SQLite state store.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,7 +235,10 @@ store_rate_take(struct store *s, const char *bucket, int per_minute,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		have = sqlite3_column_double(st, 0);
 	sqlite3_reset(st);
-	*retry_after = (int)((1.0 - have) / per_us / 1e6) + 1;
+	/* Whole seconds, rounded up, never 0. */
+	*retry_after = (int)ceil((1.0 - have) / per_us / 1e6);
+	if (*retry_after < 1)
+		*retry_after = 1;
 	return 0;
 }
 
