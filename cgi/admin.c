@@ -7,9 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
+#include <sqlite3.h>
 
 #include "admin.h"
 #include "apikey.h"
+#include "audit.h"
+#include "auditchain.h"
 #include "auth.h"
 #include "bounds.h"
 #include "config.h"
@@ -23,7 +26,8 @@ admin_usage(FILE *f)
 	fprintf(f,
 	    "usage: mcpgate                 serve (FastCGI, or CGI under a web server)\n"
 	    "       mcpgate check [CONFIG]  validate a config (SQL included)\n"
-	    "       mcpgate init [CONFIG]   create or migrate the state database\n"
+	    "       mcpgate init [CONFIG]   create or migrate the state and audit databases\n"
+	    "       mcpgate audit verify [CONFIG]  check the audit log's hash chain\n"
 	    "       mcpgate key create --name NAME [--scope 'S1 S2'] [--expires 30d|YYYY-MM-DD]\n"
 	    "       mcpgate key list\n"
 	    "       mcpgate key revoke ID\n"
@@ -48,6 +52,7 @@ admin_config_path(int argc, char *argv[])
 static int
 admin_check(int argc, char *argv[])
 {
+	struct audit	*audit;
 	struct auth	*auth;
 	struct config	*cfg;
 	char		 err[BOUNDS_ERRMSG_LEN];
@@ -64,6 +69,13 @@ admin_check(int argc, char *argv[])
 		return 1;
 	}
 	auth_free(auth);
+	if ((audit = audit_new(cfg->audit, cfg->path, err, sizeof(err))) ==
+	    NULL) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		config_free(cfg);
+		return 1;
+	}
+	audit_free(audit);
 	printf("%s: ok (%zu tools, %zu databases)\n", path, cfg->ntools,
 	    cfg->ndbs);
 	config_free(cfg);
@@ -75,6 +87,7 @@ admin_init(int argc, char *argv[])
 {
 	struct config	*cfg;
 	struct store	*st;
+	struct audit	*audit;
 	char		 err[BOUNDS_ERRMSG_LEN];
 	const char	*path = admin_config_path(argc, argv);
 
@@ -89,8 +102,78 @@ admin_init(int argc, char *argv[])
 	}
 	printf("%s: ready\n", cfg->state_db);
 	store_close(st);
+	if ((audit = audit_new(cfg->audit, cfg->path, err, sizeof(err))) ==
+	    NULL || audit_open(audit, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		audit_free(audit);
+		config_free(cfg);
+		return 1;
+	}
+	printf("%s: ready\n", audit_db_path(audit));
+	audit_free(audit);
 	config_free(cfg);
 	return 0;
+}
+
+/*
+ * `mcpgate audit verify [CONFIG]`: walks the audit log's chain with the
+ * configured sealing key.  Exit 0 intact, 1 broken or unreadable.
+ */
+static int
+admin_audit(int argc, char *argv[])
+{
+	struct auditchain_report rep;
+	struct auditchain_opts	 o;
+	struct config		*cfg;
+	struct audit		*audit = NULL;
+	struct sqlite3		*db = NULL;
+	char			 err[BOUNDS_ERRMSG_LEN];
+	const char		*path;
+	int			 rc = 1;
+
+	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
+		admin_usage(stderr);
+		return 2;
+	}
+	path = admin_config_path(argc - 1, argv + 1);
+	if ((cfg = config_load(path, 0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if ((audit = audit_new(cfg->audit, cfg->path, err, sizeof(err))) ==
+	    NULL || auditchain_open(audit_db_path(audit), &db, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.keys = audit_key(audit);
+	o.nkeys = o.keys != NULL ? 1 : 0;
+	o.require_sealed = 0;
+	switch (auditchain_verify(db, &o, &rep)) {
+	case 0:
+		printf("%s: %s: %s; rows %lld..%lld, head %s\n",
+		    audit_db_path(audit), auditchain_status_name(rep.status),
+		    rep.detail, (long long)rep.first_seq,
+		    (long long)rep.last_seq, rep.head_hash[0] ? rep.head_hash :
+		    "-");
+		rc = 0;
+		break;
+	case 1:
+		printf("%s: BROKEN (%s) at row %lld: %s\n",
+		    audit_db_path(audit), auditchain_status_name(rep.status),
+		    (long long)rep.bad_seq, rep.detail);
+		break;
+	default:
+		fprintf(stderr, "%s: cannot verify: %s\n",
+		    audit_db_path(audit), rep.detail);
+		break;
+	}
+out:
+	sqlite3_close(db);
+	audit_free(audit);
+	config_free(cfg);
+	return rc;
 }
 
 /* "--opt value" from argv, or NULL. */
@@ -367,6 +450,8 @@ admin_main(int argc, char *argv[])
 		return admin_check(argc, argv);
 	if (strcmp(argv[0], "init") == 0)
 		return admin_init(argc, argv);
+	if (strcmp(argv[0], "audit") == 0)
+		return admin_audit(argc, argv);
 	if (strcmp(argv[0], "version") == 0 ||
 	    strcmp(argv[0], "--version") == 0) {
 		printf("mcpgate %s\n", MCPGATE_VERSION);

@@ -49,4 +49,21 @@
 /* Error messages we compose (fixed-size buffers, no allocation). */
 #define BOUNDS_ERRMSG_LEN		512
 
+/*
+ * The audit log (lib/audit.c).  Text that a client controls is cut to
+ * BOUNDS_AUDIT_FIELD_LEN bytes (User-Agent, path, JSON-RPC id, the name of
+ * an unknown tool); string argument values to audit.max_string (default,
+ * ceiling); the whole redacted-arguments JSON to BOUNDS_AUDIT_ARGS_LEN
+ * (beyond it only its size is kept); one syslog mirror line to
+ * BOUNDS_AUDIT_SYSLOG_LEN (beyond it the arguments are left out of the
+ * line).  A traceparent header longer than BOUNDS_TRACEPARENT_LEN is
+ * ignored and a new trace started.
+ */
+#define BOUNDS_AUDIT_FIELD_LEN		512
+#define BOUNDS_AUDIT_STRING_DEFAULT	256
+#define BOUNDS_AUDIT_STRING_MAX		65536
+#define BOUNDS_AUDIT_ARGS_LEN		16384
+#define BOUNDS_AUDIT_SYSLOG_LEN		8192
+#define BOUNDS_TRACEPARENT_LEN		256
+
 #endif /* BOUNDS_H */

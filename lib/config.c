@@ -189,6 +189,7 @@ config_free(struct config *cfg)
 	cfg_strv_free(cfg->origins, cfg->norigins);
 	cfg_strv_free(cfg->hosts, cfg->nhosts);
 	json_decref(cfg->auth);
+	json_decref(cfg->audit);
 	free(cfg->path);
 	free(cfg->name);
 	free(cfg->title);
@@ -563,7 +564,7 @@ out:
 }
 
 static const char *const top_keys[] = {
-	"server", "auth", "databases", "tools", "$comment", NULL
+	"server", "auth", "audit", "databases", "tools", "$comment", NULL
 };
 
 struct config *
@@ -618,6 +619,13 @@ config_load(const char *path, int flags, char *err, size_t errlen)
 		goto fail;
 	}
 	cfg->auth = t != NULL ? json_incref(t) : json_object();
+	/* Checked by audit_new (lib/audit.c), like "auth" by auth_new. */
+	t = json_object_get(root, "audit");
+	if (t != NULL && !json_is_object(t)) {
+		cfg_fail(&c, "/audit", "must be an object");
+		goto fail;
+	}
+	cfg->audit = t != NULL ? json_incref(t) : json_object();
 
 	tools = json_object_get(root, "tools");
 	if (tools == NULL || !json_is_array(tools)) {

@@ -40,6 +40,7 @@ struct config {
 	char		**hosts;	/* allowed Host names (no port) */
 	size_t		 nhosts;
 	json_t		*auth;		/* the "auth" object, for auth.c */
+	json_t		*audit;		/* the "audit" object, for audit.c */
 	struct config_db *dbs;
 	size_t		 ndbs;
 	struct tool	**tools;	/* in config order */

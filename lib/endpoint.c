@@ -1,7 +1,10 @@
 /*
  * endpoint.c -- Streamable HTTP, request by request.  Every piece of state
  * (sessions) lives in the SQLite state store, so any worker process, or a
- * fresh CGI process, can serve any request.
+ * fresh CGI process, can serve any request.  Every request, whatever
+ * becomes of it, fills one struct audit_event as it goes and is written
+ * to the audit log at endpoint_handle's single exit, before the response
+ * leaves; a request whose row cannot be written is answered 503.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -10,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "bounds.h"
 #include "config.h"
@@ -29,6 +33,7 @@ struct endpoint {
 	const struct config	*cfg;
 	struct store		*store;
 	struct auth		*auth;
+	struct audit		*audit;
 };
 
 /* Everything one request needs; freed in one place. */
@@ -36,7 +41,7 @@ struct ep_req {
 	struct endpoint		*ep;
 	const struct http_req	*http;
 	struct http_resp	*resp;
-	char			 request_id[33];
+	struct audit_event	 ev;		/* the request's audit row */
 	const char		*version;	/* revision in effect */
 	const char		*principal;
 	const char		*auth_method;
@@ -60,6 +65,12 @@ endpoint_new(const struct config *cfg, char *err, size_t errlen)
 		free(ep);
 		return NULL;
 	}
+	if ((ep->audit = audit_new(cfg->audit, cfg->path, err, errlen)) ==
+	    NULL) {
+		auth_free(ep->auth);
+		free(ep);
+		return NULL;
+	}
 	return ep;
 }
 
@@ -70,6 +81,7 @@ endpoint_free(struct endpoint *ep)
 		return;
 	store_close(ep->store);
 	auth_free(ep->auth);
+	audit_free(ep->audit);
 	free(ep);
 }
 
@@ -121,7 +133,24 @@ ep_refuse(struct ep_req *r, int status, int code, const char *msg)
 
 	memset(&e, 0, sizeof(e));
 	jrpc_error_set(&e, code, NULL, "%s", msg);
+	r->ev.rpc_error_code = code;
 	ep_json(r, status, jrpc_error_response(NULL, &e));
+}
+
+/* Labels the audit row: what kind of failure, its category and code. */
+static void
+ep_why(struct ep_req *r, enum audit_outcome out, const char *category,
+    const char *code)
+{
+	audit_event_error(&r->ev, out, category, code);
+}
+
+/* The authorization decision in the audit row, and why. */
+static void
+ep_decide(struct ep_req *r, int allow, const char *reason)
+{
+	AUDIT_SET(r->ev.decision, allow ? "allow" : "deny");
+	AUDIT_SET(r->ev.decision_reason, reason);
 }
 
 /* Does the Accept header admit type ("application/json")? */
@@ -258,6 +287,9 @@ ep_check_origin(struct endpoint *ep, struct ep_req *r)
 		ep_hostpart(host, h, sizeof(h));
 	if (cfg->nhosts > 0 || ep_loopback(http_env(r->http, "SERVER_ADDR"))) {
 		if (host == NULL || !ep_host_allowed(cfg, h)) {
+			ep_why(r, AUDIT_OUT_HTTP_ERROR, "authorization",
+			    "host_not_allowed");
+			ep_decide(r, 0, "host_not_allowed");
 			ep_refuse(r, 403, JRPC_INVALID_REQUEST,
 			    "Forbidden: Host is not an allowed name for this "
 			    "server");
@@ -284,6 +316,9 @@ ep_check_origin(struct endpoint *ep, struct ep_req *r)
 		}
 	}
 	if (!ok) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "authorization",
+		    "origin_not_allowed");
+		ep_decide(r, 0, "origin_not_allowed");
 		ep_refuse(r, 403, JRPC_INVALID_REQUEST,
 		    "Forbidden: Origin is not allowed");
 		return -1;
@@ -343,31 +378,46 @@ ep_check_session(struct endpoint *ep, struct ep_req *r)
 	if (!ep->cfg->sessions)
 		return 0;
 	if (sid == NULL) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "session_required");
 		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
 		    "Mcp-Session-Id header is required; send initialize "
 		    "first");
 		return -1;
 	}
 	if (!ep_sid_wellformed(sid)) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "not_found",
+		    "session_not_found");
 		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found; "
 		    "send initialize to start a new one");
 		return -1;
 	}
 	if ((st = ep_store(ep)) == NULL) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "internal",
+		    "state_unavailable");
 		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
 		return -1;
 	}
 	rc = store_session_get(st, sid, time(NULL), ep->cfg->session_ttl, &s);
 	if (rc == -1) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "internal",
+		    "state_unavailable");
 		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
 		return -1;
 	}
 	/* A session belongs to the principal that created it. */
 	ep_owner(r->principal, owner);
 	if (rc == 0 || strcmp(s.principal, owner) != 0) {
-		if (rc == 1)
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "not_found",
+		    "session_not_found");
+		if (rc == 1) {
 			log_warn("session presented by another principal "
-			    "(request %s)", r->request_id);
+			    "(request %s)", r->ev.request_id);
+			/* The client sees 404; the audit row says why. */
+			ep_why(r, AUDIT_OUT_HTTP_ERROR, "authorization",
+			    "session_foreign");
+			ep_decide(r, 0, "session_foreign");
+		}
 		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found; "
 		    "send initialize to start a new one");
 		return -1;
@@ -386,34 +436,52 @@ ep_delete(struct endpoint *ep, struct ep_req *r)
 
 	if (!ep->cfg->sessions) {
 		(void)http_resp_header(r->resp, "Allow", "POST");
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "method_not_allowed");
 		ep_refuse(r, 405, JRPC_INVALID_REQUEST, "Method Not Allowed: "
 		    "this server is stateless; there is no session to end");
 		return;
 	}
 	if (sid == NULL) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "session_required");
 		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
 		    "Mcp-Session-Id header is required");
 		return;
 	}
 	if (!ep_sid_wellformed(sid)) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "not_found",
+		    "session_not_found");
 		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found");
 		return;
 	}
 	if ((st = ep_store(ep)) == NULL) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "internal",
+		    "state_unavailable");
 		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
 		return;
 	}
 	rc = store_session_get(st, sid, time(NULL), ep->cfg->session_ttl, &s);
 	ep_owner(r->principal, owner);
-	if (rc == 1 && strcmp(s.principal, owner) != 0)
+	if (rc == 1 && strcmp(s.principal, owner) != 0) {
+		/* The client sees 404; the audit row says why. */
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "authorization",
+		    "session_foreign");
+		ep_decide(r, 0, "session_foreign");
 		rc = 0;
+	}
 	if (rc == 1)
 		rc = store_session_delete(st, sid);
-	if (rc == -1)
+	if (rc == -1) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "internal",
+		    "state_unavailable");
 		ep_refuse(r, 500, JRPC_INTERNAL_ERROR, "Internal error");
-	else if (rc == 0)
+	} else if (rc == 0) {
+		if (r->ev.outcome == AUDIT_OUT_UNSET)
+			ep_why(r, AUDIT_OUT_HTTP_ERROR, "not_found",
+			    "session_not_found");
 		ep_refuse(r, 404, JRPC_INVALID_REQUEST, "Session not found");
-	else
+	} else
 		r->resp->status = 204;
 }
 
@@ -553,6 +621,11 @@ ep_authenticate(struct endpoint *ep, struct ep_req *r)
 			db = store_db(st);
 		wait = auth_throttle_check(ep->auth, db, addr, now);
 		if (wait > 0) {
+			ep_why(r, AUDIT_OUT_AUTH_ERROR, "rate_limited",
+			    "auth_throttled");
+			ep_decide(r, 0, "throttled");
+			r->ev.retryable = 1;
+			r->ev.retry_after_ms = (int64_t)wait * 1000;
 			(void)http_resp_header(r->resp, "Retry-After", "%d",
 			    wait);
 			ep_refuse(r, 429, JRPC_INVALID_REQUEST, "Too Many "
@@ -562,19 +635,37 @@ ep_authenticate(struct endpoint *ep, struct ep_req *r)
 		}
 	}
 	res = auth_check(ep->auth, db, r->http, now, &r->who);
+	/* Never the credential: its result, method and public parts. */
+	AUDIT_SET(r->ev.auth_result, authres_name(res));
+	AUDIT_SET(r->ev.auth_method, auth_method_name(r->who.method));
+	AUDIT_SET(r->ev.key_id, r->who.key_id);
 	if (res == AUTH_OK) {
 		r->principal = r->who.id;
 		r->auth_method = auth_method_name(r->who.method);
+		AUDIT_SET(r->ev.principal, r->who.id);
+		AUDIT_SET(r->ev.token_iss, r->who.issuer);
+		AUDIT_SET(r->ev.token_sub, r->who.subject);
+		ep_decide(r, 1, r->who.method == AUTH_M_NONE ?
+		    "anonymous_allowed" : "authenticated");
 		return 0;
 	}
 	ep_metadata_url(ep, r, md, sizeof(md));
 	if (res == AUTH_ERROR) {
+		ep_why(r, AUDIT_OUT_AUTH_ERROR, "transient",
+		    "auth_unavailable");
+		r->ev.retryable = 1;
 		ep_refuse(r, 503, JRPC_INTERNAL_ERROR, "Service Unavailable: "
 		    "credentials cannot be checked right now; retry later");
 		return -1;
 	}
 	log_info("authentication failed from %s: %s (request %s)",
-	    addr != NULL ? addr : "?", r->who.reason, r->request_id);
+	    addr != NULL ? addr : "?", r->who.reason, r->ev.request_id);
+	ep_why(r, AUDIT_OUT_AUTH_ERROR, "authentication",
+	    res == AUTH_MISSING ? "credential_missing" : res == AUTH_EXPIRED ?
+	    "credential_expired" : res == AUTH_REVOKED ? "credential_revoked" :
+	    "credential_invalid");
+	ep_decide(r, 0, "unauthenticated");
+	r->ev.retryable = 0;
 	if (res == AUTH_MISSING) {
 		(void)http_resp_header(r->resp, "WWW-Authenticate",
 		    "Bearer resource_metadata=\"%s\"", md);
@@ -604,6 +695,11 @@ ep_forbidden(struct endpoint *ep, struct ep_req *r, json_t *id,
 	struct jrpc_error e;
 	char		 md[1200];
 
+	ep_why(r, AUDIT_OUT_AUTH_ERROR, "authorization",
+	    "insufficient_scope");
+	ep_decide(r, 0, "insufficient_scope");
+	r->ev.retryable = 0;
+	r->ev.rpc_error_code = ENDPOINT_ERR_FORBIDDEN;
 	ep_metadata_url(ep, r, md, sizeof(md));
 	(void)http_resp_header(r->resp, "WWW-Authenticate",
 	    "Bearer error=\"insufficient_scope\", scope=\"%s\", "
@@ -617,6 +713,106 @@ ep_forbidden(struct endpoint *ep, struct ep_req *r, json_t *id,
 	    "with that scope is needed.", out->tool->name, out->missing_scope);
 	ep_json(r, 403, jrpc_error_response(id, &e));
 	jrpc_error_clear(&e);
+}
+
+/* A JSON-RPC error response in the audit row. */
+static void
+ep_audit_rpc_error(struct ep_req *r, const struct jrpc_error *e,
+    int unknown_tool)
+{
+	const char	*code;
+
+	switch (e->code) {
+	case JRPC_PARSE_ERROR:
+		code = "parse_error";
+		break;
+	case JRPC_INVALID_REQUEST:
+		code = "invalid_request";
+		break;
+	case JRPC_METHOD_NOT_FOUND:
+		code = "method_not_found";
+		break;
+	case JRPC_INVALID_PARAMS:
+		code = unknown_tool ? "unknown_tool" : "invalid_params";
+		break;
+	case JRPC_INTERNAL_ERROR:
+		code = "internal_error";
+		break;
+	default:
+		code = "rpc_error";
+		break;
+	}
+	r->ev.rpc_error_code = e->code;
+	ep_why(r, AUDIT_OUT_PROTOCOL_ERROR, e->code == JRPC_INTERNAL_ERROR ?
+	    "internal" : "protocol", code);
+}
+
+/* The JSON-RPC id (borrowed, may be NULL) as compact JSON text. */
+static void
+ep_audit_id(struct ep_req *r, const json_t *id)
+{
+	char	*s;
+
+	if (id == NULL ||
+	    (s = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		return;
+	AUDIT_SET(r->ev.rpc_id, s);
+	free(s);
+}
+
+/*
+ * A parsed tools/call in the audit row, whatever becomes of it: the tool
+ * (as named, if unknown), its scope, and the arguments (digest first,
+ * then redacted under the tool's schema).
+ */
+static void
+ep_audit_args(struct ep_req *r, const struct jrpc_msg *msg)
+{
+	const struct tool	*t;
+	const char		*name;
+	json_t			*args, *own = NULL;
+
+	if (msg->kind != JRPC_REQUEST || strcmp(msg->method, "tools/call") !=
+	    0 || !json_is_object(msg->params))
+		return;
+	name = json_string_value(json_object_get(msg->params, "name"));
+	t = name != NULL ? config_tool(r->ep->cfg, name) : NULL;
+	AUDIT_SET(r->ev.tool, name);
+	if (t != NULL)
+		AUDIT_SET(r->ev.scope_required, t->scope);
+	if ((args = json_object_get(msg->params, "arguments")) == NULL)
+		args = own = json_object();
+	if (audit_event_args(r->ep->audit, &r->ev, t != NULL ?
+	    t->input_schema : NULL, args) == -1)
+		log_warn("audit: arguments not recorded: out of memory "
+		    "(request %s)", r->ev.request_id);
+	json_decref(own);
+}
+
+/*
+ * What became of a dispatched tools/call: the authorization decision,
+ * the idempotency key hash and status, and a tool error's category.
+ */
+static void
+ep_audit_call(struct ep_req *r, enum mcp_rc rc, const struct mcp_outcome *out)
+{
+	const struct tool_error	*e = &out->terr;
+
+	if (out->tool != NULL && rc != MCP_DENIED && !r->who.all_scopes)
+		ep_decide(r, 1, out->tool->scope != NULL ? "scope_granted" :
+		    "no_scope_required");
+	AUDIT_SET(r->ev.idem_key_hash, out->idem_key);
+	AUDIT_SET(r->ev.idem_status, out->idem_status);
+	if (rc != MCP_RESULT || !out->tool_is_error)
+		return;
+	if (e->cat != TOOL_ERR_NONE) {
+		ep_why(r, AUDIT_OUT_TOOL_ERROR, tool_errcat_name(e->cat),
+		    e->code);
+		r->ev.retryable = e->retryable ? 1 : 0;
+		if (e->retry_after > 0)
+			r->ev.retry_after_ms = (int64_t)e->retry_after * 1000;
+	} else
+		ep_why(r, AUDIT_OUT_TOOL_ERROR, NULL, "tool_reported");
 }
 
 static void
@@ -638,12 +834,15 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	accept = http_header(h, "Accept");
 	if (accept != NULL && (!ep_accepts(accept, "application/json") ||
 	    !ep_accepts(accept, "text/event-stream"))) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol", "not_acceptable");
 		ep_refuse(r, 406, JRPC_INVALID_REQUEST, "Not Acceptable: "
 		    "Accept must allow application/json and "
 		    "text/event-stream");
 		return;
 	}
 	if (!ep_ctype_ok(http_header(h, "Content-Type"))) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "unsupported_media_type");
 		ep_refuse(r, 415, JRPC_INVALID_REQUEST, "Unsupported Media "
 		    "Type: Content-Type must be application/json");
 		return;
@@ -653,31 +852,42 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 
 		snprintf(m, sizeof(m), "Content Too Large: the body limit is "
 		    "%zu bytes", ep->cfg->max_body);
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "validation",
+		    "content_too_large");
 		ep_refuse(r, 413, JRPC_INVALID_REQUEST, m);
 		return;
 	}
 	if (h->body_short) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol", "body_short");
 		ep_refuse(r, 400, JRPC_PARSE_ERROR, "Bad Request: the body is "
 		    "shorter than Content-Length");
 		return;
 	}
 	pv = http_header(h, "MCP-Protocol-Version");
 	if (pv != NULL && !mcp_version_supported(pv)) {
+		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "unsupported_protocol_version");
 		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
 		    "unsupported MCP-Protocol-Version; this server speaks "
 		    "2025-11-25, 2025-06-18 and 2025-03-26");
 		return;
 	}
 	r->version = pv != NULL ? pv : MCP_VERSION_DEFAULT;
+	AUDIT_SET(r->ev.protocol_version, r->version);
 
 	if (jrpc_parse(h->body != NULL ? h->body : "", h->bodylen, &msg, &id,
 	    &err) == -1) {
+		ep_audit_rpc_error(r, &err, 0);
+		ep_audit_id(r, id);
 		ep_json(r, 400, jrpc_error_response(id, &err));
 		json_decref(id);
 		jrpc_error_clear(&err);
 		return;
 	}
 	json_decref(id);
+	AUDIT_SET(r->ev.rpc_method, msg.method);
+	ep_audit_id(r, msg.id);
+	ep_audit_args(r, &msg);
 	is_init = msg.kind == JRPC_REQUEST &&
 	    strcmp(msg.method, "initialize") == 0;
 	if (!is_init && ep_check_session(ep, r) == -1)
@@ -686,7 +896,7 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	memset(&who, 0, sizeof(who));
 	who.principal = r->principal;
 	who.auth_method = r->auth_method;
-	who.request_id = r->request_id;
+	who.request_id = r->ev.request_id;
 	who.protocol_version = r->version;
 	who.deadline_us = ep_now_us() + (int64_t)ENDPOINT_DEADLINE_MS * 1000;
 	who.may_call = ep_may_call;
@@ -696,6 +906,8 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	who.idem_header = http_header(h, "Idempotency-Key");
 	who.idem_ttl = ep->cfg->idem_ttl;
 	rc = mcp_handle(ep->cfg, &who, &msg, &result, &err, &out);
+	if (msg.kind == JRPC_REQUEST && strcmp(msg.method, "tools/call") == 0)
+		ep_audit_call(r, rc, &out);
 	switch (rc) {
 	case MCP_NO_REPLY:
 		r->resp->status = 202;
@@ -704,6 +916,9 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 		ep_forbidden(ep, r, msg.id, &out);
 		break;
 	case MCP_ERROR:
+		ep_audit_rpc_error(r, &err, out.tool == NULL &&
+		    json_is_string(json_object_get(msg.params, "name")) &&
+		    strcmp(msg.method, "tools/call") == 0);
 		ep_json(r, 200, jrpc_error_response(msg.id, &err));
 		break;
 	case MCP_RESULT:
@@ -721,11 +936,17 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 			    http_resp_header(r->resp, "Mcp-Session-Id", "%s",
 			    sid) == -1) {
 				json_decref(result);
+				ep_why(r, AUDIT_OUT_HTTP_ERROR, "internal",
+				    "state_unavailable");
 				ep_refuse(r, 500, JRPC_INTERNAL_ERROR,
 				    "Internal error");
 				break;
 			}
+			digest_sha256_hex(sid, strlen(sid),
+			    r->ev.session_hash);
 		}
+		if (is_init)
+			AUDIT_SET(r->ev.protocol_version, out.negotiated);
 		ep_json(r, 200, jrpc_result(msg.id, result));
 		break;
 	}
@@ -756,12 +977,84 @@ ep_path(const struct http_req *h, char *out, size_t len)
 		out[--n] = '\0';
 }
 
+/* The response headers every answer carries, 503 included. */
+static void
+ep_common_headers(struct ep_req *r)
+{
+	char	 tp[56];
+
+	audit_traceparent(&r->ev, tp);
+	(void)http_resp_header(r->resp, "X-Request-Id", "%s",
+	    r->ev.request_id);
+	(void)http_resp_header(r->resp, "traceparent", "%s", tp);
+	(void)http_resp_header(r->resp, "Cache-Control", "no-store");
+}
+
+/*
+ * The audit log cannot take this request's row: the response is replaced
+ * by a 503 (fail closed: nothing leaves unaudited).  done says whether
+ * the request may already have had an effect.
+ */
+static void
+ep_unaudited(struct ep_req *r, int done)
+{
+	http_resp_reset(r->resp);
+	ep_common_headers(r);
+	(void)http_resp_header(r->resp, "Retry-After", "1");
+	ep_refuse(r, 503, JRPC_INTERNAL_ERROR, done ? "Service Unavailable: "
+	    "the audit log cannot be written, so the result is withheld; "
+	    "retry later (a write may have happened: retry it with the same "
+	    "idempotency key)" : "Service Unavailable: the audit log cannot "
+	    "be written, so nothing was done; retry later");
+}
+
+/* What every row holds, from the request as it arrived. */
+static void
+ep_audit_begin(struct ep_req *r, const char *method, const char *path)
+{
+	const struct http_req *h = r->http;
+	const char	*sid = http_header(h, "Mcp-Session-Id");
+	const char	*pv = http_header(h, "MCP-Protocol-Version");
+
+	if (audit_event_begin(&r->ev, http_header(h, "traceparent")) == -1)
+		log_err("no random numbers for the request id");
+	AUDIT_SET(r->ev.http_method, method);
+	AUDIT_SET(r->ev.http_path, path);
+	AUDIT_SET(r->ev.client_addr, http_env(h, "REMOTE_ADDR"));
+	AUDIT_SET(r->ev.user_agent, http_header(h, "User-Agent"));
+	if (pv != NULL && mcp_version_supported(pv))
+		AUDIT_SET(r->ev.protocol_version, pv);
+	/* Like the state database: the id itself is a credential. */
+	if (sid != NULL)
+		digest_sha256_hex(sid, strlen(sid), r->ev.session_hash);
+	r->ev.bytes_in = (int64_t)h->bodylen;
+}
+
+/* Writes the row, before the response is sent; 503 if it cannot. */
+static void
+ep_audit_end(struct endpoint *ep, struct ep_req *r)
+{
+	char	 err[BOUNDS_ERRMSG_LEN];
+
+	/* A HEAD response's body is not sent (cgi/main.c). */
+	audit_event_finish(&r->ev, r->resp->status != 0 ? r->resp->status :
+	    500, strcmp(r->ev.http_method, "HEAD") == 0 ? 0 :
+	    r->resp->bodylen);
+	if (audit_write(ep->audit, &r->ev, err, sizeof(err)) == 0)
+		return;
+	log_err("%s: request %s (%s %d, principal %s) answered 503", err,
+	    r->ev.request_id, r->ev.rpc_method[0] ? r->ev.rpc_method :
+	    r->ev.http_method, r->ev.http_status, r->ev.principal[0] ?
+	    r->ev.principal : "-");
+	ep_unaudited(r, 1);
+}
+
 void
 endpoint_handle(struct endpoint *ep, const struct http_req *h,
     struct http_resp *resp)
 {
 	struct ep_req	 r;
-	char		 path[512], wk[600];
+	char		 path[512], wk[600], err[BOUNDS_ERRMSG_LEN];
 	const char	*method = http_env(h, "REQUEST_METHOD");
 
 	memset(&r, 0, sizeof(r));
@@ -770,35 +1063,42 @@ endpoint_handle(struct endpoint *ep, const struct http_req *h,
 	r.resp = resp;
 	r.principal = "anonymous";
 	r.auth_method = "none";
-	if (digest_random_hex(r.request_id, 16) == -1)
-		snprintf(r.request_id, sizeof(r.request_id), "unavailable");
 	if (method == NULL)
 		method = "GET";
-	(void)http_resp_header(resp, "X-Request-Id", "%s", r.request_id);
-	(void)http_resp_header(resp, "Cache-Control", "no-store");
-
 	ep_path(h, path, sizeof(path));
+	ep_audit_begin(&r, method, path);
+	ep_common_headers(&r);
+
+	/* Nothing runs unless its audit row can be written. */
+	if (audit_open(ep->audit, err, sizeof(err)) == -1) {
+		log_err("%s: request %s answered 503", err, r.ev.request_id);
+		ep_unaudited(&r, 0);
+		goto out;
+	}
 	snprintf(wk, sizeof(wk), "/.well-known/oauth-protected-resource%s",
 	    ep->cfg->endpoint);
 	if (strcmp(path, "/.well-known/oauth-protected-resource") == 0 ||
 	    strcmp(path, wk) == 0) {
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 			(void)http_resp_header(resp, "Allow", "GET");
+			ep_why(&r, AUDIT_OUT_HTTP_ERROR, "protocol",
+			    "method_not_allowed");
 			resp->status = 405;
-			return;
+			goto done;
 		}
 		ep_prm(ep, &r);
-		return;
+		goto done;
 	}
 	if (strcmp(path, ep->cfg->endpoint) != 0) {
+		ep_why(&r, AUDIT_OUT_HTTP_ERROR, "not_found", "not_found");
 		ep_refuse(&r, 404, JRPC_INVALID_REQUEST, "Not Found");
-		return;
+		goto done;
 	}
 	if (ep_check_origin(ep, &r) == -1)
-		return;
+		goto done;
 	if ((strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) &&
 	    ep_authenticate(ep, &r) == -1)
-		return;
+		goto done;
 	if (strcmp(method, "POST") == 0)
 		ep_post(ep, &r);
 	else if (strcmp(method, "DELETE") == 0)
@@ -807,8 +1107,14 @@ endpoint_handle(struct endpoint *ep, const struct http_req *h,
 		/* No server-initiated stream: GET is 405 (transports §). */
 		(void)http_resp_header(resp, "Allow", ep->cfg->sessions ?
 		    "POST, DELETE" : "POST");
+		ep_why(&r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "method_not_allowed");
 		ep_refuse(&r, 405, JRPC_INVALID_REQUEST,
 		    "Method Not Allowed: POST JSON-RPC messages to this "
 		    "endpoint");
 	}
+done:
+	ep_audit_end(ep, &r);
+out:
+	audit_event_clear(&r.ev);
 }

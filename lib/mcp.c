@@ -402,7 +402,7 @@ mcp_tools_call(const struct config *cfg, const struct mcp_caller *who,
 		return MCP_ERROR;
 	}
 
-	out->args = args;
+	out->args = own == NULL ? args : NULL;	/* own dies before return */
 	memset(&tc, 0, sizeof(tc));
 	tc.principal = who->principal;
 	tc.auth_method = who->auth_method;
