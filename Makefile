@@ -53,6 +53,9 @@ AUDIT_SRC := $(sort $(wildcard audit/*.c))
 AUDIT_OBJ := $(AUDIT_SRC:%.c=$(B)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+AN_SRC    := $(sort $(wildcard tests/analyzer/test_*.c))
+AN_BIN    := $(AN_SRC:tests/analyzer/%.c=$(B)/tests/analyzer_%)
+AUDIT_NOMAIN := $(filter-out $(B)/audit/main.o,$(AUDIT_OBJ))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 AUX_SRC   := $(sort $(wildcard tests/bench/*.c))
@@ -61,6 +64,7 @@ SQL_SRC   := $(sort $(wildcard sql/[0-9]*.sql))
 
 .PHONY: all check unit run install clean fuzz deps deps-test lint-layers bench
 all: $(B)/mcpgate $(if $(AUDIT_SRC),$(B)/mcpgate-audit) $(UNIT_BIN) $(AUX_BIN) \
+	$(AN_BIN) \
 	$(if $(filter fuzz,$(VARIANT)),,$(REPLAY_BIN))
 
 $(B)/%.o: %.c
@@ -81,12 +85,20 @@ $(B)/libmcpgate.a: $(LIB_OBJ)
 $(B)/mcpgate: $(CGI_OBJ) $(B)/libmcpgate.a
 	$(CC) $(LDFLAGS) -o $@ $(CGI_OBJ) $(B)/libmcpgate.a $(LDLIBS)
 
-$(B)/mcpgate-audit: $(AUDIT_OBJ) $(B)/libmcpgate.a
-	$(CC) $(LDFLAGS) -o $@ $(AUDIT_OBJ) $(B)/libmcpgate.a $(LDLIBS)
+# The analyzer never links the server core: only the chain verifier and
+# the hashing it shares with the writer (tests/static/layers.sh checks).
+AUDIT_LIB_OBJ := $(B)/lib/auditchain.o $(B)/lib/digest.o $(B)/lib/log.o
+$(B)/mcpgate-audit: $(AUDIT_OBJ) $(AUDIT_LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $(AUDIT_OBJ) $(AUDIT_LIB_OBJ) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libmcpgate.a tests/unit/t.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmcpgate.a $(LDLIBS)
+
+# Analyzer unit tests link the analyzer's modules, never libmcpgate.
+$(B)/tests/analyzer_%: tests/analyzer/%.c $(AUDIT_NOMAIN) $(AUDIT_LIB_OBJ) tests/unit/t.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -Iaudit $(LDFLAGS) -o $@ $< $(AUDIT_NOMAIN) $(AUDIT_LIB_OBJ) $(LDLIBS)
 
 $(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libmcpgate.a
 	@mkdir -p $(dir $@)

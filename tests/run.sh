@@ -48,6 +48,11 @@ for t in "$ASAN"/tests/test_*; do
 	run_one "unit/$(basename "$t")" "$t"
 done
 
+for t in "$ASAN"/tests/analyzer_test_*; do
+	[ -x "$t" ] || continue
+	run_one "analyzer/$(basename "$t" | sed 's/^analyzer_//')" "$t"
+done
+
 for t in "$ASAN"/tests/replay_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t" | sed 's/^replay_//')
