@@ -610,8 +610,7 @@ audit_open(struct audit *a, char *err, size_t errlen)
 	sqlite3_busy_timeout(a->db, AUDIT_BUSY_MS);
 	sqlite3_db_config(a->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(a->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (sqlite3_exec(a->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-	    NULL) != SQLITE_OK ||
+	if (migrate_wal(a->db) == -1 ||
 	    sqlite3_exec(a->db, a->sync_full ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "audit database %s: %s", a->db_path,

@@ -4,9 +4,28 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include "migrate.h"
+
+int
+migrate_wal(sqlite3 *db)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	int		 i, rc;
+
+	for (i = 0; i < MIGRATE_WAL_TRIES; i++) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
+		    NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
 
 int
 migrate_latest(const char *kind)

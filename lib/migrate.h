@@ -29,6 +29,16 @@ extern const struct migration migrations[];
 int	migrate_apply(struct sqlite3 *db, const char *kind, char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * Puts db in WAL mode.  Switching a fresh database needs an exclusive lock
+ * that SQLite does not wait for with the busy handler when several
+ * processes open the file at once, so this retries for up to
+ * MIGRATE_WAL_TRIES x 10 ms.  Returns 0 or -1 (message from
+ * sqlite3_errmsg).
+ */
+#define MIGRATE_WAL_TRIES	500
+int	migrate_wal(struct sqlite3 *db) __attribute__((warn_unused_result));
+
 /* The newest migration number for kind (0 if none). */
 int	migrate_latest(const char *kind);
 

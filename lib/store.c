@@ -89,9 +89,9 @@ store_open(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; "
-	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
-	    NULL, NULL, NULL) != SQLITE_OK) {
+	if (migrate_wal(s->db) == -1 ||
+	    sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL; "
+	    "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "state database %s: %s", path,
 		    sqlite3_errmsg(s->db));
 		goto fail;
