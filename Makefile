@@ -60,10 +60,13 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(B)/tests/replay_%)
 AUX_SRC   := $(sort $(wildcard tests/bench/*.c))
 AUX_BIN   := $(AUX_SRC:tests/bench/%.c=$(B)/tests/%)
+# The e2e suite's response checker (tests/e2e/schemacheck.c, lib/schema.h).
+E2E_TOOL_BIN := $(B)/tests/schemacheck
 SQL_SRC   := $(sort $(wildcard sql/[0-9]*.sql))
 
 .PHONY: all check unit run install clean fuzz deps deps-test lint-layers bench
 all: $(B)/mcpgate $(if $(AUDIT_SRC),$(B)/mcpgate-audit) $(UNIT_BIN) $(AUX_BIN) \
+	$(E2E_TOOL_BIN) \
 	$(AN_BIN) \
 	$(if $(filter fuzz,$(VARIANT)),,$(REPLAY_BIN))
 
@@ -87,7 +90,8 @@ $(B)/mcpgate: $(CGI_OBJ) $(B)/libmcpgate.a
 
 # The analyzer never links the server core: only the chain verifier and
 # the hashing it shares with the writer (tests/static/layers.sh checks).
-AUDIT_LIB_OBJ := $(B)/lib/auditchain.o $(B)/lib/digest.o $(B)/lib/log.o
+AUDIT_LIB_OBJ := $(B)/lib/auditchain.o $(B)/lib/digest.o $(B)/lib/log.o \
+	$(B)/gen/sql_migrations.o
 $(B)/mcpgate-audit: $(AUDIT_OBJ) $(AUDIT_LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(AUDIT_OBJ) $(AUDIT_LIB_OBJ) $(LDLIBS)
 
@@ -103,6 +107,10 @@ $(B)/tests/analyzer_%: tests/analyzer/%.c $(AUDIT_NOMAIN) $(AUDIT_LIB_OBJ) tests
 $(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libmcpgate.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libmcpgate.a $(LDLIBS)
+
+$(B)/tests/schemacheck: tests/e2e/schemacheck.c $(B)/libmcpgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmcpgate.a $(LDLIBS)
 
 $(B)/tests/%: tests/bench/%.c
 	@mkdir -p $(dir $@)

@@ -24,6 +24,14 @@
 /* Mcp-Session-Id: we issue 43 base64url characters (256 bits). */
 #define BOUNDS_SESSION_ID_LEN		128
 
+/*
+ * x-mcp-header (2026-07-28) in a tool's inputSchema: the longest name (so
+ * "Mcp-Param-" and it fit the names we look up; the spec sets no limit)
+ * and the most declarations one tool may have.
+ */
+#define BOUNDS_XMCP_NAME_LEN		64
+#define BOUNDS_XMCP_PARAMS		32
+
 /* Pagination cursor (opaque to clients, parsed by us). */
 #define BOUNDS_CURSOR_LEN		64
 

@@ -15,6 +15,7 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "mcphdr.h"
 #include "schema.h"
 #include "tool.h"
 #include "tools/tools.h"
@@ -219,7 +220,7 @@ static const char *const server_keys[] = {
 	"name", "title", "version", "instructions", "endpoint",
 	"resource_url", "state_db", "max_body_bytes", "page_size", "sessions",
 	"session_ttl_seconds", "allowed_origins", "allowed_hosts",
-	"idempotency_ttl_seconds", "rate_limit", NULL
+	"idempotency_ttl_seconds", "rate_limit", "tools_ttl_ms", NULL
 };
 
 static int
@@ -268,6 +269,10 @@ cfg_server(struct cfgctx *c, struct config *cfg, json_t *s)
 	    30 * 24 * 3600, &v) == -1)
 		goto fail;
 	cfg->idem_ttl = (long)v;
+	if (cfg_int(c, "/server", s, "tools_ttl_ms", 300000, 0,
+	    24LL * 3600 * 1000, &v) == -1)
+		goto fail;
+	cfg->tools_ttl_ms = v;
 	if (cfg_rate(c, "/server/rate_limit", json_object_get(s,
 	    "rate_limit"), &cfg->rate) == -1)
 		goto fail;
@@ -486,6 +491,15 @@ cfg_tool(struct cfgctx *c, struct config *cfg, size_t idx, json_t *spec,
 	}
 	if ((t->input_schema = cfg_input_schema(os)) == NULL)
 		goto out;
+	/* x-mcp-header (2026-07-28): clients drop a tool that breaks it. */
+	if (mcphdr_schema_check(t->input_schema, serr, sizeof(serr)) == -1) {
+		char *colon = strstr(serr, ": ");
+
+		snprintf(sub, sizeof(sub), "%s/input_schema%.*s", path,
+		    colon != NULL ? (int)(colon - serr) : 0, serr);
+		cfg_fail(c, sub, "%s", colon != NULL ? colon + 2 : serr);
+		goto out;
+	}
 	{
 		json_t *iv = json_object_get(spec, "idempotency");
 		const char *im = json_string_value(iv);

@@ -34,6 +34,7 @@ struct config {
 	int		 sessions;	/* 1: stateful (default), 0: stateless */
 	int		 session_ttl;	/* seconds */
 	long		 idem_ttl;	/* seconds idempotency records live */
+	long long	 tools_ttl_ms;	/* 2026-07-28 ttlMs of tools/list, discover */
 	struct tool_rate rate;		/* per principal, all tools */
 	char		**origins;	/* allowed Origin values */
 	size_t		 norigins;

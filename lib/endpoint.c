@@ -1,10 +1,16 @@
 /*
- * endpoint.c -- Streamable HTTP, request by request.  Every piece of state
- * (sessions) lives in the SQLite state store, so any worker process, or a
- * fresh CGI process, can serve any request.  Every request, whatever
- * becomes of it, fills one struct audit_event as it goes and is written
- * to the audit log at endpoint_handle's single exit, before the response
- * leaves; a request whose row cannot be written is answered 503.
+ * endpoint.c -- Streamable HTTP, request by request, for both protocol
+ * eras.  The era is decided once, at the edge, from MCP-Protocol-Version
+ * (ep_era): 2026-07-28 is the modern era (stateless: its own header rules
+ * in ep_modern_gate, no sessions, GET and DELETE 405); a legacy revision or
+ * no header at all is the legacy era (initialize, sessions).  After that
+ * gate every request takes the same path: authentication, MCP dispatch
+ * (lib/mcp.c, told the era), idempotency and the audit row.  Every piece
+ * of state (sessions) lives in the SQLite state store, so any worker
+ * process, or a fresh CGI process, can serve any request.  Every request,
+ * whatever becomes of it, fills one struct audit_event as it goes and is
+ * written to the audit log at endpoint_handle's single exit, before the
+ * response leaves; a request whose row cannot be written is answered 503.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include "jrpc.h"
 #include "log.h"
 #include "mcp.h"
+#include "mcphdr.h"
 #include "store.h"
 #include "tool.h"
 
@@ -42,7 +49,10 @@ struct ep_req {
 	const struct http_req	*http;
 	struct http_resp	*resp;
 	struct audit_event	 ev;		/* the request's audit row */
-	const char		*version;	/* revision in effect */
+	const char		*pv;		/* MCP-Protocol-Version, or NULL */
+	const char		*version;	/* revision in effect; NULL:
+						   pv names none we speak */
+	enum mcp_era		 era;		/* decided once, by ep_era */
 	const char		*principal;
 	const char		*auth_method;
 	struct auth_principal	 who;
@@ -694,19 +704,22 @@ ep_forbidden(struct endpoint *ep, struct ep_req *r, json_t *id,
 {
 	struct jrpc_error e;
 	char		 md[1200];
+	int		 code = r->era == MCP_ERA_MODERN ?
+			    ENDPOINT_ERR_FORBIDDEN_MODERN :
+			    ENDPOINT_ERR_FORBIDDEN;
 
 	ep_why(r, AUDIT_OUT_AUTH_ERROR, "authorization",
 	    "insufficient_scope");
 	ep_decide(r, 0, "insufficient_scope");
 	r->ev.retryable = 0;
-	r->ev.rpc_error_code = ENDPOINT_ERR_FORBIDDEN;
+	r->ev.rpc_error_code = code;
 	ep_metadata_url(ep, r, md, sizeof(md));
 	(void)http_resp_header(r->resp, "WWW-Authenticate",
 	    "Bearer error=\"insufficient_scope\", scope=\"%s\", "
 	    "resource_metadata=\"%s\", error_description=\"the tool needs "
 	    "scope %s\"", out->missing_scope, md, out->missing_scope);
 	memset(&e, 0, sizeof(e));
-	jrpc_error_set(&e, ENDPOINT_ERR_FORBIDDEN, json_pack("{s:s,s:s}",
+	jrpc_error_set(&e, code, json_pack("{s:s,s:s}",
 	    "required_scope", out->missing_scope, "tool", out->tool->name),
 	    "Forbidden: calling %s needs the scope \"%s\", which this "
 	    "credential does not grant. Retrying will not help; a credential "
@@ -737,6 +750,12 @@ ep_audit_rpc_error(struct ep_req *r, const struct jrpc_error *e,
 		break;
 	case JRPC_INTERNAL_ERROR:
 		code = "internal_error";
+		break;
+	case MCP_ERR_HEADER_MISMATCH:
+		code = "header_mismatch";
+		break;
+	case MCP_ERR_UNSUPPORTED_VERSION:
+		code = "unsupported_protocol_version";
 		break;
 	default:
 		code = "rpc_error";
@@ -815,6 +834,175 @@ ep_audit_call(struct ep_req *r, enum mcp_rc rc, const struct mcp_outcome *out)
 		ep_why(r, AUDIT_OUT_TOOL_ERROR, NULL, "tool_reported");
 }
 
+/* A JSON-RPC error response with the request's id (borrowed, may be NULL). */
+static void
+ep_rpc_error(struct ep_req *r, int status, json_t *id,
+    const struct jrpc_error *e)
+{
+	ep_audit_rpc_error(r, e, 0);
+	ep_json(r, status, jrpc_error_response(id, e));
+}
+
+/*
+ * MCP-Protocol-Version names a revision we do not speak: 400 with
+ * UnsupportedProtocolVersionError (2026-07-28 basic/versioning; 2025-11-25
+ * transports asks only for the 400), carrying the request's id when the
+ * body yields one.
+ */
+static void
+ep_unsupported(struct ep_req *r)
+{
+	const struct http_req *h = r->http;
+	struct jrpc_msg		 msg;
+	struct jrpc_error	 err;
+	json_t			*id = NULL;
+
+	memset(&err, 0, sizeof(err));
+	if (jrpc_parse(h->body != NULL ? h->body : "", h->bodylen, &msg, &id,
+	    &err) == 0) {
+		json_decref(id);
+		id = msg.id != NULL ? json_incref(msg.id) : NULL;
+		AUDIT_SET(r->ev.rpc_method, msg.method);
+		jrpc_msg_clear(&msg);
+	}
+	jrpc_error_clear(&err);
+	ep_audit_id(r, id);
+	if (mcp_unsupported_version(r->pv, &err) == -1)
+		log_err("out of memory (request %s)", r->ev.request_id);
+	ep_audit_rpc_error(r, &err, 0);
+	ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
+	    "unsupported_protocol_version");
+	ep_json(r, 400, jrpc_error_response(id, &err));
+	jrpc_error_clear(&err);
+	json_decref(id);
+}
+
+/* A request header by name, for mcphdr_params_check. */
+static const char *
+ep_header_get(void *arg, const char *name)
+{
+	const struct ep_req *r = arg;
+
+	return http_header(r->http, name);
+}
+
+/* 400 HeaderMismatch (-32020, streamable-http §Server Validation). */
+static int
+ep_mismatch(struct ep_req *r, json_t *id, const char *msg)
+{
+	struct jrpc_error e;
+
+	memset(&e, 0, sizeof(e));
+	jrpc_error_set(&e, MCP_ERR_HEADER_MISMATCH, NULL, "%s", msg);
+	ep_rpc_error(r, 400, id, &e);
+	return -1;
+}
+
+/*
+ * Mcp-Name (streamable-http §Standard Request Headers): for tools/call and
+ * prompts/get it mirrors params.name, for resources/read params.uri.  It is
+ * required when the body has the value and must equal it, after the
+ * Base64 sentinel is decoded.  Returns 0, or -1 with the 400 set.
+ */
+static int
+ep_check_name(struct ep_req *r, const struct jrpc_msg *msg)
+{
+	const char	*m = msg->method, *key, *src, *hv;
+	char		 val[BOUNDS_HEADER_LEN + 1];
+	size_t		 n;
+
+	if (strcmp(m, "tools/call") == 0 || strcmp(m, "prompts/get") == 0)
+		key = "name";
+	else if (strcmp(m, "resources/read") == 0)
+		key = "uri";
+	else
+		return 0;
+	src = json_string_value(json_object_get(msg->params, key));
+	hv = http_header(r->http, "Mcp-Name");
+	if (src == NULL && hv == NULL)
+		return 0;	/* the dispatcher reports the missing name */
+	if (hv == NULL)
+		return ep_mismatch(r, msg->id, "Header mismatch: the Mcp-Name "
+		    "header is required and must carry the request's name");
+	if (strlen(hv) > BOUNDS_HEADER_LEN ||
+	    mcphdr_decode(hv, val, sizeof(val), &n) == -1)
+		return ep_mismatch(r, msg->id, "Header mismatch: the Mcp-Name "
+		    "header has a character a header value must not have, or "
+		    "malformed =?base64?...?= encoding");
+	if (src == NULL || n != json_string_length(json_object_get(
+	    msg->params, key)) || memcmp(val, src, n) != 0)
+		return ep_mismatch(r, msg->id, strcmp(key, "uri") == 0 ?
+		    "Header mismatch: the Mcp-Name header does not match "
+		    "params.uri" : "Header mismatch: the Mcp-Name header "
+		    "does not match params.name");
+	return 0;
+}
+
+/*
+ * The 2026-07-28 rules a request meets before dispatch, in the order the
+ * official SDKs answer them: a posted response is 400 -32600; Mcp-Method
+ * (required on requests, equal to the method; a notification may omit
+ * it), Mcp-Name, then the request's _meta (400 -32602 when incomplete,
+ * 400 -32020 when its protocolVersion is not the header's), then the
+ * Mcp-Param headers of the tool called.  Mcp-Session-Id and Last-Event-ID
+ * are ignored (streamable-http §Backward Compatibility).
+ * Returns 0 to dispatch, 1 for a notification accepted (202: this revision
+ * defines none over HTTP, so it is ignored), -1 when the response is set.
+ */
+static int
+ep_modern_gate(struct endpoint *ep, struct ep_req *r,
+    const struct jrpc_msg *msg)
+{
+	const char		*hm = http_header(r->http, "Mcp-Method");
+	const struct tool	*t;
+	struct mcp_meta		 meta;
+	struct jrpc_error	 e;
+	char			 val[BOUNDS_HEADER_LEN + 1], why[384];
+	const char		*name;
+	json_t			*args;
+	size_t			 n;
+	int			 rc;
+
+	if (msg->kind == JRPC_RESPONSE) {
+		ep_why(r, AUDIT_OUT_PROTOCOL_ERROR, "protocol",
+		    "response_not_accepted");
+		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Invalid Request: "
+		    "in protocol revision 2026-07-28 a client sends requests "
+		    "and notifications only, never a JSON-RPC response");
+		return -1;
+	}
+	if (hm == NULL && msg->kind == JRPC_REQUEST)
+		return ep_mismatch(r, msg->id, "Header mismatch: the "
+		    "Mcp-Method header is required and must carry the "
+		    "request's method");
+	if (hm != NULL && (strlen(hm) > BOUNDS_HEADER_LEN ||
+	    mcphdr_plain(hm, val, sizeof(val), &n) == -1 ||
+	    strcmp(val, msg->method) != 0))
+		return ep_mismatch(r, msg->id, "Header mismatch: the "
+		    "Mcp-Method header does not match the body's method "
+		    "(method names are case-sensitive)");
+	if (msg->kind == JRPC_NOTIFICATION) {
+		r->resp->status = 202;
+		return 1;
+	}
+	if (ep_check_name(r, msg) == -1)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	if (mcp_meta_check(msg, r->version, &meta, &e) == -1) {
+		ep_rpc_error(r, 400, msg->id, &e);
+		jrpc_error_clear(&e);
+		return -1;
+	}
+	if (strcmp(msg->method, "tools/call") != 0 ||
+	    (name = json_string_value(json_object_get(msg->params,
+	    "name"))) == NULL || (t = config_tool(ep->cfg, name)) == NULL)
+		return 0;
+	args = json_object_get(msg->params, "arguments");
+	rc = mcphdr_params_check(t->input_schema, json_is_object(args) ?
+	    args : NULL, ep_header_get, r, why, sizeof(why));
+	return rc == 0 ? 0 : ep_mismatch(r, msg->id, why);
+}
+
 static void
 ep_post(struct endpoint *ep, struct ep_req *r)
 {
@@ -824,10 +1012,10 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	struct mcp_caller	 who;
 	struct mcp_outcome	 out;
 	json_t			*id = NULL, *result = NULL;
-	const char		*accept, *pv;
+	const char		*accept;
 	char			 sid[2 * EP_SID_BYTES + 1];
 	enum mcp_rc		 rc;
-	int			 is_init;
+	int			 is_init, modern = r->era == MCP_ERA_MODERN;
 
 	memset(&err, 0, sizeof(err));
 	memset(&out, 0, sizeof(out));
@@ -863,16 +1051,10 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 		    "shorter than Content-Length");
 		return;
 	}
-	pv = http_header(h, "MCP-Protocol-Version");
-	if (pv != NULL && !mcp_version_supported(pv)) {
-		ep_why(r, AUDIT_OUT_HTTP_ERROR, "protocol",
-		    "unsupported_protocol_version");
-		ep_refuse(r, 400, JRPC_INVALID_REQUEST, "Bad Request: "
-		    "unsupported MCP-Protocol-Version; this server speaks "
-		    "2025-11-25, 2025-06-18 and 2025-03-26");
+	if (r->version == NULL) {
+		ep_unsupported(r);
 		return;
 	}
-	r->version = pv != NULL ? pv : MCP_VERSION_DEFAULT;
 	AUDIT_SET(r->ev.protocol_version, r->version);
 
 	if (jrpc_parse(h->body != NULL ? h->body : "", h->bodylen, &msg, &id,
@@ -888,11 +1070,15 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	AUDIT_SET(r->ev.rpc_method, msg.method);
 	ep_audit_id(r, msg.id);
 	ep_audit_args(r, &msg);
-	is_init = msg.kind == JRPC_REQUEST &&
+	is_init = !modern && msg.kind == JRPC_REQUEST &&
 	    strcmp(msg.method, "initialize") == 0;
-	if (!is_init && ep_check_session(ep, r) == -1)
+	if (modern) {
+		if (ep_modern_gate(ep, r, &msg) != 0)
+			goto done;
+	} else if (!is_init && ep_check_session(ep, r) == -1)
 		goto done;
 
+	/* From here on both eras take the same path. */
 	memset(&who, 0, sizeof(who));
 	who.principal = r->principal;
 	who.auth_method = r->auth_method;
@@ -905,6 +1091,9 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	who.rate_take = ep_rate_take;
 	who.idem_header = http_header(h, "Idempotency-Key");
 	who.idem_ttl = ep->cfg->idem_ttl;
+	who.era = r->era;
+	/* What a caller sees depends on its credential unless none is asked. */
+	who.cache_private = auth_required(ep->auth);
 	rc = mcp_handle(ep->cfg, &who, &msg, &result, &err, &out);
 	if (msg.kind == JRPC_REQUEST && strcmp(msg.method, "tools/call") == 0)
 		ep_audit_call(r, rc, &out);
@@ -919,7 +1108,9 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 		ep_audit_rpc_error(r, &err, out.tool == NULL &&
 		    json_is_string(json_object_get(msg.params, "name")) &&
 		    strcmp(msg.method, "tools/call") == 0);
-		ep_json(r, 200, jrpc_error_response(msg.id, &err));
+		/* 2026-07-28: a method we do not have is 404 (transports §). */
+		ep_json(r, modern && err.code == JRPC_METHOD_NOT_FOUND ? 404 :
+		    200, jrpc_error_response(msg.id, &err));
 		break;
 	case MCP_RESULT:
 		if (is_init && ep->cfg->sessions) {
@@ -1049,6 +1240,30 @@ ep_audit_end(struct endpoint *ep, struct ep_req *r)
 	ep_unaudited(r, 1);
 }
 
+/*
+ * Decides the request's era, once: MCP-Protocol-Version 2026-07-28 is the
+ * modern era; a legacy revision, or no header at all, the legacy era (a
+ * server that also serves pre-2025-06-18 clients may take a missing
+ * header as 2025-03-26: 2026-07-28 streamable-http §Protocol Version
+ * Header).  Any other value leaves r->version NULL: ep_post answers it
+ * with UnsupportedProtocolVersionError.  The modern era ignores
+ * Mcp-Session-Id, so the audit row holds no session for it.
+ */
+static void
+ep_era(struct ep_req *r)
+{
+	r->pv = http_header(r->http, "MCP-Protocol-Version");
+	r->era = MCP_ERA_LEGACY;
+	if (r->pv == NULL)
+		r->version = MCP_VERSION_DEFAULT;
+	else if (mcp_version_supported(r->pv))
+		r->version = r->pv;
+	if (mcp_version_modern(r->version)) {
+		r->era = MCP_ERA_MODERN;
+		r->ev.session_hash[0] = '\0';
+	}
+}
+
 void
 endpoint_handle(struct endpoint *ep, const struct http_req *h,
     struct http_resp *resp)
@@ -1096,6 +1311,17 @@ endpoint_handle(struct endpoint *ep, const struct http_req *h,
 	}
 	if (ep_check_origin(ep, &r) == -1)
 		goto done;
+	ep_era(&r);
+	if (r.era == MCP_ERA_MODERN && strcmp(method, "DELETE") == 0) {
+		/* 2026-07-28 has no session to end (transports §). */
+		(void)http_resp_header(resp, "Allow", "POST");
+		ep_why(&r, AUDIT_OUT_HTTP_ERROR, "protocol",
+		    "method_not_allowed");
+		ep_refuse(&r, 405, JRPC_INVALID_REQUEST, "Method Not Allowed: "
+		    "protocol revision 2026-07-28 has no sessions to end; POST "
+		    "JSON-RPC requests to this endpoint");
+		goto done;
+	}
 	if ((strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) &&
 	    ep_authenticate(ep, &r) == -1)
 		goto done;
@@ -1105,8 +1331,8 @@ endpoint_handle(struct endpoint *ep, const struct http_req *h,
 		ep_delete(ep, &r);
 	else {
 		/* No server-initiated stream: GET is 405 (transports §). */
-		(void)http_resp_header(resp, "Allow", ep->cfg->sessions ?
-		    "POST, DELETE" : "POST");
+		(void)http_resp_header(resp, "Allow", ep->cfg->sessions &&
+		    r.era == MCP_ERA_LEGACY ? "POST, DELETE" : "POST");
 		ep_why(&r, AUDIT_OUT_HTTP_ERROR, "protocol",
 		    "method_not_allowed");
 		ep_refuse(&r, 405, JRPC_INVALID_REQUEST,

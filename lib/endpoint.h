@@ -1,8 +1,11 @@
 /*
- * endpoint.h -- the Streamable HTTP transport (MCP 2025-03-26 ..
- * 2025-11-25) on a plain request/response struct: routing, the header
- * rules (Accept, Content-Type, Origin, Host, MCP-Protocol-Version),
- * sessions, body limits, then JSON-RPC and MCP.  Knows nothing of FastCGI.
+ * endpoint.h -- the Streamable HTTP transport on a plain request/response
+ * struct, for MCP 2025-03-26 .. 2025-11-25 (the legacy era: initialize,
+ * sessions) and 2026-07-28 (the modern era: stateless, Mcp-Method and
+ * Mcp-Name headers, 405 for GET and DELETE) on the same endpoint: routing,
+ * the header rules (Accept, Content-Type, Origin, Host,
+ * MCP-Protocol-Version), sessions, body limits, then JSON-RPC and MCP.
+ * Knows nothing of FastCGI.
  */
 #ifndef ENDPOINT_H
 #define ENDPOINT_H
@@ -17,6 +20,15 @@ struct endpoint;
 
 /* JSON-RPC error code for a refusal for lack of scope (legacy range). */
 #define ENDPOINT_ERR_FORBIDDEN	(-32001)
+
+/*
+ * The same refusal in 2026-07-28.  That revision keeps -32000..-32019 for
+ * legacy use (SHOULD NOT), reserves -32020..-32099 for the codes it
+ * defines, defines none for a missing scope, and says codes for other
+ * purposes SHOULD lie outside the JSON-RPC range -32768..-32000
+ * (basic/index §Error Codes): an application code, 403 after the status.
+ */
+#define ENDPOINT_ERR_FORBIDDEN_MODERN	(-31403)
 
 /*
  * Creates the endpoint.  cfg is borrowed and must outlive it.  Reads the

@@ -1,8 +1,11 @@
 /*
- * mcp.c -- method dispatch for the legacy era (2025-03-26 .. 2025-11-25):
- * lifecycle, ping, tools.  Tool failures become isError results with one
- * error shape; protocol mistakes stay JSON-RPC errors, as the 2025-11-25
- * revision requires.
+ * mcp.c -- method dispatch for both eras.  Legacy (2025-03-26 ..
+ * 2025-11-25): lifecycle, ping, tools.  Modern (2026-07-28): the request's
+ * _meta, server/discover and tools, each result marked complete and
+ * signed with serverInfo.  tools/list and tools/call are one code path for
+ * both; only the wrapping of the result differs.  Tool failures become
+ * isError results with one error shape; protocol mistakes stay JSON-RPC
+ * errors, as 2025-11-25 and 2026-07-28 require.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +20,16 @@
 #include "tool.h"
 
 const char *const mcp_versions[] = {
-	"2025-11-25", "2025-06-18", "2025-03-26", NULL
+	MCP_VERSION_MODERN, "2025-11-25", "2025-06-18", "2025-03-26", NULL
 };
+
+/* The _meta keys of 2026-07-28 (basic/index §_meta). */
+#define MCP_META_VERSION	"io.modelcontextprotocol/protocolVersion"
+#define MCP_META_CLIENT_CAPS	"io.modelcontextprotocol/clientCapabilities"
+#define MCP_META_CLIENT_INFO	"io.modelcontextprotocol/clientInfo"
+#define MCP_META_SERVER_INFO	"io.modelcontextprotocol/serverInfo"
+
+static json_t	*mcp_server_info(const struct config *);
 
 int
 mcp_version_supported(const char *v)
@@ -28,6 +39,105 @@ mcp_version_supported(const char *v)
 	for (i = 0; v != NULL && mcp_versions[i] != NULL; i++)
 		if (strcmp(v, mcp_versions[i]) == 0)
 			return 1;
+	return 0;
+}
+
+int
+mcp_version_modern(const char *v)
+{
+	return v != NULL && strcmp(v, MCP_VERSION_MODERN) == 0;
+}
+
+int
+mcp_version_legacy(const char *v)
+{
+	return mcp_version_supported(v) && !mcp_version_modern(v);
+}
+
+int
+mcp_unsupported_version(const char *requested, struct jrpc_error *err)
+{
+	json_t	*sup, *data;
+	char	 req[65];
+	size_t	 i;
+
+	/* Echoed as JSON text: printable ASCII only, bounded. */
+	for (i = 0; requested != NULL && requested[i] != '\0' &&
+	    i + 1 < sizeof(req); i++)
+		req[i] = requested[i] >= 0x20 && requested[i] < 0x7f ?
+		    requested[i] : '?';
+	req[i] = '\0';
+	if ((sup = json_array()) == NULL)
+		goto oom;
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		if (json_array_append_new(sup, json_string(mcp_versions[i])) ==
+		    -1) {
+			json_decref(sup);
+			goto oom;
+		}
+	if ((data = json_pack("{s:o,s:s}", "supported", sup, "requested",
+	    req)) == NULL)
+		goto oom;
+	jrpc_error_set(err, MCP_ERR_UNSUPPORTED_VERSION, data,
+	    "Unsupported protocol version: this server speaks 2026-07-28, "
+	    "2025-11-25, 2025-06-18 and 2025-03-26");
+	return 0;
+oom:
+	jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL, "Internal error");
+	return -1;
+}
+
+int
+mcp_meta_check(const struct jrpc_msg *msg, const char *transport_version,
+    struct mcp_meta *meta, struct jrpc_error *err)
+{
+	json_t	*m, *v, *ci;
+
+	memset(meta, 0, sizeof(*meta));
+	m = json_object_get(msg->params, "_meta");
+	if (!json_is_object(msg->params) || !json_is_object(m)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL, "Invalid "
+		    "params: a 2026-07-28 request carries params._meta with "
+		    MCP_META_VERSION " and " MCP_META_CLIENT_CAPS);
+		return -1;
+	}
+	v = json_object_get(m, MCP_META_VERSION);
+	if (!json_is_string(v)) {
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL, "Invalid "
+		    "params: _meta needs " MCP_META_VERSION " (a string)");
+		return -1;
+	}
+	meta->version = json_string_value(v);
+	meta->client_caps = json_object_get(m, MCP_META_CLIENT_CAPS);
+	if (!json_is_object(meta->client_caps)) {
+		meta->client_caps = NULL;
+		jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL, "Invalid "
+		    "params: _meta needs " MCP_META_CLIENT_CAPS " (an object; "
+		    "{} declares none)");
+		return -1;
+	}
+	/* Optional (a SHOULD), but an Implementation when present. */
+	if ((ci = json_object_get(m, MCP_META_CLIENT_INFO)) != NULL) {
+		meta->client_name = json_string_value(json_object_get(ci,
+		    "name"));
+		meta->client_version = json_string_value(json_object_get(ci,
+		    "version"));
+		if (meta->client_name == NULL || meta->client_version == NULL) {
+			jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
+			    "Invalid params: " MCP_META_CLIENT_INFO " must be "
+			    "an object with a string name and version");
+			return -1;
+		}
+	}
+	/* Streamable HTTP §Protocol Version Header: they must agree. */
+	if (transport_version != NULL &&
+	    strcmp(meta->version, transport_version) != 0) {
+		jrpc_error_set(err, MCP_ERR_HEADER_MISMATCH, NULL, "Header "
+		    "mismatch: MCP-Protocol-Version is %.32s but _meta "
+		    MCP_META_VERSION " names another version",
+		    transport_version);
+		return -1;
+	}
 	return 0;
 }
 
@@ -45,18 +155,18 @@ mcp_initialize(const struct config *cfg, json_t *params, json_t **result,
 		return MCP_ERROR;
 	}
 	req = json_string_value(v);
-	/* Lifecycle §Version Negotiation: echo it, else offer our latest. */
-	ver = mcp_version_supported(req) ? req : MCP_VERSION_LATEST;
+	/*
+	 * Lifecycle §Version Negotiation: echo it, else offer our latest.
+	 * Only a legacy revision: 2026-07-28 has no handshake to agree on.
+	 */
+	ver = mcp_version_legacy(req) ? req : MCP_VERSION_LATEST;
 	snprintf(out->negotiated, sizeof(out->negotiated), "%s", ver);
 	ci = json_object_get(params, "clientInfo");
 	if (json_is_string(json_object_get(ci, "name")))
 		snprintf(out->client_name, sizeof(out->client_name), "%s",
 		    json_string_value(json_object_get(ci, "name")));
 
-	info = json_pack("{s:s,s:s}", "name", cfg->name, "version",
-	    cfg->version);
-	if (info != NULL && cfg->title != NULL)
-		json_object_set_new(info, "title", json_string(cfg->title));
+	info = mcp_server_info(cfg);
 	*result = json_pack("{s:s,s:{s:{s:b}},s:o}", "protocolVersion", ver,
 	    "capabilities", "tools", "listChanged", 0, "serverInfo", info);
 	if (*result != NULL && cfg->instructions != NULL)
@@ -68,6 +178,22 @@ mcp_initialize(const struct config *cfg, json_t *params, json_t **result,
 		return MCP_ERROR;
 	}
 	return MCP_RESULT;
+}
+
+/* {name, version, title?}: initialize's serverInfo, 2026's _meta one. */
+static json_t *
+mcp_server_info(const struct config *cfg)
+{
+	json_t	*info;
+
+	info = json_pack("{s:s,s:s}", "name", cfg->name, "version",
+	    cfg->version);
+	if (info != NULL && cfg->title != NULL &&
+	    json_object_set_new(info, "title", json_string(cfg->title)) == -1) {
+		json_decref(info);
+		return NULL;
+	}
+	return info;
 }
 
 static json_t *
@@ -494,6 +620,90 @@ toolerr:
 	return MCP_RESULT;
 }
 
+/* server/discover (2026-07-28): versions, capabilities, instructions. */
+static enum mcp_rc
+mcp_discover(const struct config *cfg, json_t **result,
+    struct jrpc_error *err)
+{
+	json_t	*vers;
+	size_t	 i;
+
+	if ((vers = json_array()) == NULL)
+		goto oom;
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		if (json_array_append_new(vers, json_string(mcp_versions[i])) ==
+		    -1) {
+			json_decref(vers);
+			goto oom;
+		}
+	*result = json_pack("{s:o,s:{s:{s:b}}}", "supportedVersions", vers,
+	    "capabilities", "tools", "listChanged", 0);
+	if (*result == NULL)
+		goto oom;
+	if (cfg->instructions != NULL && json_object_set_new(*result,
+	    "instructions", json_string(cfg->instructions)) == -1)
+		goto oom;
+	return MCP_RESULT;
+oom:
+	json_decref(*result);
+	*result = NULL;
+	jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL, "Internal error");
+	return MCP_ERROR;
+}
+
+/*
+ * What every 2026-07-28 result carries: resultType "complete" (basic/index
+ * §Result Responses), serverInfo in _meta (§Per-response protocol fields),
+ * and on the cacheable ones (server/utilities/caching) ttlMs and
+ * cacheScope.  Returns 0, or -1 on OOM.
+ */
+static int
+mcp_modern_wrap(const struct config *cfg, const struct mcp_caller *who,
+    const char *method, json_t *result)
+{
+	json_t	*meta, *info;
+
+	if (json_object_set_new(result, "resultType",
+	    json_string("complete")) == -1)
+		return -1;
+	if ((meta = json_object_get(result, "_meta")) == NULL) {
+		if ((meta = json_object()) == NULL ||
+		    json_object_set_new(result, "_meta", meta) == -1)
+			return -1;
+	}
+	if ((info = mcp_server_info(cfg)) == NULL ||
+	    json_object_set_new(meta, MCP_META_SERVER_INFO, info) == -1)
+		return -1;
+	if (strcmp(method, "tools/list") == 0 ||
+	    strcmp(method, "server/discover") == 0) {
+		if (json_object_set_new(result, "ttlMs",
+		    json_integer(cfg->tools_ttl_ms)) == -1 ||
+		    json_object_set_new(result, "cacheScope", json_string(
+		    who->cache_private ? "private" : "public")) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A method 2026-07-28 does not have, with a pointer for the removed ones. */
+static enum mcp_rc
+mcp_modern_unknown(const char *m, struct jrpc_error *err)
+{
+	if (strcmp(m, "initialize") == 0)
+		jrpc_error_set(err, JRPC_METHOD_NOT_FOUND, NULL, "Method not "
+		    "found: initialize is not part of protocol revision "
+		    "2026-07-28, where every request carries its own _meta. "
+		    "For the initialize handshake send MCP-Protocol-Version "
+		    "2025-11-25, 2025-06-18 or 2025-03-26, or none");
+	else if (strcmp(m, "ping") == 0 || strcmp(m, "logging/setLevel") == 0)
+		jrpc_error_set(err, JRPC_METHOD_NOT_FOUND, NULL, "Method not "
+		    "found: %s was removed in protocol revision 2026-07-28", m);
+	else
+		jrpc_error_set(err, JRPC_METHOD_NOT_FOUND, NULL,
+		    "Method not found: %.128s", m);
+	return MCP_ERROR;
+}
+
 enum mcp_rc
 mcp_handle(const struct config *cfg, const struct mcp_caller *who,
     const struct jrpc_msg *msg, json_t **result, struct jrpc_error *err,
@@ -501,6 +711,8 @@ mcp_handle(const struct config *cfg, const struct mcp_caller *who,
 {
 	const char	*m = msg->method;
 	json_t		*params = msg->params;
+	enum mcp_rc	 rc;
+	int		 modern = who->era == MCP_ERA_MODERN;
 
 	*result = NULL;
 	if (msg->kind != JRPC_REQUEST)
@@ -510,23 +722,37 @@ mcp_handle(const struct config *cfg, const struct mcp_caller *who,
 		    "Invalid params: \"params\" must be an object");
 		return MCP_ERROR;
 	}
-	if (strcmp(m, "initialize") == 0)
+	if (!modern && strcmp(m, "initialize") == 0)
 		return mcp_initialize(cfg, params, result, err, out);
-	if (strcmp(m, "ping") == 0) {
+	if (!modern && strcmp(m, "ping") == 0) {
 		*result = json_object();
 		return *result ? MCP_RESULT : MCP_ERROR;
 	}
-	if (strcmp(m, "tools/list") == 0)
-		return mcp_tools_list(cfg, who, params, result, err);
-	if (strcmp(m, "tools/call") == 0) {
+	if (modern && strcmp(m, "server/discover") == 0)
+		rc = mcp_discover(cfg, result, err);
+	else if (strcmp(m, "tools/list") == 0)
+		rc = mcp_tools_list(cfg, who, params, result, err);
+	else if (strcmp(m, "tools/call") == 0) {
 		if (params == NULL) {
 			jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,
 			    "Invalid params: tools/call needs params");
 			return MCP_ERROR;
 		}
-		return mcp_tools_call(cfg, who, params, result, err, out);
+		rc = mcp_tools_call(cfg, who, params, result, err, out);
+	} else if (modern)
+		return mcp_modern_unknown(m, err);
+	else {
+		jrpc_error_set(err, JRPC_METHOD_NOT_FOUND, NULL,
+		    "Method not found: %.128s", m);
+		return MCP_ERROR;
 	}
-	jrpc_error_set(err, JRPC_METHOD_NOT_FOUND, NULL,
-	    "Method not found: %.128s", m);
-	return MCP_ERROR;
+	if (rc == MCP_RESULT && modern &&
+	    mcp_modern_wrap(cfg, who, m, *result) == -1) {
+		json_decref(*result);
+		*result = NULL;
+		jrpc_error_set(err, JRPC_INTERNAL_ERROR, NULL,
+		    "Internal error");
+		return MCP_ERROR;
+	}
+	return rc;
 }

@@ -1,12 +1,15 @@
 #!/bin/sh
 # tests/e2e/30_clients.sh -- the official MCP clients against mcpgate under
-# ASan, behind lighttpd + FastCGI:
+# ASan, behind lighttpd + FastCGI, one after the other against the same
+# running server, each in its protocol era:
 #
 #   v1         @modelcontextprotocol/sdk's Client + StreamableHTTPClientTransport
-#              (tests/e2e/node/client_v1.mjs)
+#              (tests/e2e/node/client_v1.mjs): the legacy era, initialize at
+#              2025-11-25, a session, DELETE
 #   v2         @modelcontextprotocol/client with version negotiation 'auto':
-#              probes server/discover, falls back to the 2025-11-25 initialize
-#              (tests/e2e/node/client_v2.mjs)
+#              probes server/discover and stays in the modern era, 2026-07-28
+#              (tests/e2e/node/client_v2.mjs): no session, Mcp-Method /
+#              Mcp-Name / Mcp-Param-* headers, resultType, ttlMs, cacheScope
 #   inspector  @modelcontextprotocol/inspector-cli --method tools/list and
 #              tools/call
 #
@@ -16,7 +19,8 @@
 # behind auth.mode "required": with an API key as bearer token
 # (MCPGATE_TEST_TOKEN, passed through the transports' requestInit headers)
 # they pass the same checks; without one, or with a wrong one, connect is
-# refused with 401.
+# refused with 401.  The clients' responses go to $E2E_CAPTURE, for the
+# schema check at the end (tests/e2e/lib.sh).
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
@@ -64,7 +68,8 @@ run_client() {
 	_name=$1
 	_script=$2
 	shift 2
-	env MCPGATE_TEST_CONFIG="$cfg" "$@" timeout 60 "$NODE22" "$cl/$_script" \
+	env MCPGATE_TEST_CONFIG="$cfg" MCPGATE_CAPTURE="$E2E_CAPTURE" "$@" \
+	    timeout 60 "$NODE22" "$cl/$_script" \
 	    "$E2E_URL/mcp" >"$E2E_TMP/$_name.out" 2>&1
 	_rc=$?
 	_n=0

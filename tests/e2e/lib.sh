@@ -21,6 +21,12 @@
 # "not ok N - name" plus "# " diagnostics; e2e_done prints the plan and
 # exits non-zero when anything failed.
 #
+# Every JSON response e2e_req receives (and every one the Node clients
+# receive, through MCPGATE_CAPTURE=$E2E_CAPTURE) is kept in $E2E_CAPTURE, one
+# line each: the MCP-Protocol-Version sent, the JSON-RPC method, the status,
+# the path and the body.  e2e_done validates them all against the official
+# MCP schema of that revision (tests/e2e/schemacheck.c) as one more test.
+#
 # Environment: E2E_KEEP=1 keeps the temp dir; E2E_VERBOSE=1 prints every
 # request and response as diagnostics.
 
@@ -46,6 +52,8 @@ E2E_PV=
 E2E_AUTH=
 E2E_CODE=
 E2E_LASTREQ=
+E2E_CAPTURE=
+E2E_SCHEMACHECK=
 
 # --- TAP --------------------------------------------------------------------
 
@@ -140,8 +148,30 @@ e2e_hdr() {
 	    }'
 }
 
-# e2e_done: the plan line; cleans up (trap) and sets the exit status.
+# e2e_schema_check: ok when every captured response validates against its
+# revision's schema (nothing captured: nothing to say).
+e2e_schema_check() {
+	[ -n "$E2E_TMP" ] && [ -s "$E2E_CAPTURE" ] || return 0
+	if [ ! -x "$E2E_SCHEMACHECK" ]; then
+		e2e_not_ok "the response schema checker is built: $E2E_SCHEMACHECK (make VARIANT=asan)"
+		return 1
+	fi
+	"$E2E_SCHEMACHECK" "$E2E_SHARED/testdata/mcp-schema" "$E2E_CAPTURE" \
+	    >"$E2E_TMP/schemacheck.out" 2>&1
+	_scrc=$?
+	_sum=$(tail -n 1 "$E2E_TMP/schemacheck.out" | sed 's/^# //')
+	if [ $_scrc -eq 0 ]; then
+		e2e_ok "every JSON response validates against its revision's MCP schema: $_sum"
+	else
+		e2e_not_ok "every JSON response validates against its revision's MCP schema: $_sum"
+		head -n 40 "$E2E_TMP/schemacheck.out" | sed 's/^# //' | e2e_diag_stdin
+	fi
+}
+
+# e2e_done: the schema check, the plan line; cleans up (trap) and sets the
+# exit status.
 e2e_done() {
+	e2e_schema_check
 	echo "1..$E2E_N"
 	[ "$E2E_FAILED" -eq 0 ]
 	exit $?
@@ -167,6 +197,8 @@ e2e_init() {
 	    e2e_bail "mktemp -d"
 	chmod 755 "$E2E_TMP"
 	E2E_TAG="mcpgate-e2e:$E2E_TMP"
+	E2E_CAPTURE="$E2E_TMP/responses.jsonl"
+	E2E_SCHEMACHECK=${MCPGATE_TEST_ASAN:-$E2E_TOP/build/asan}/tests/schemacheck
 	trap 'e2e_cleanup' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -526,7 +558,8 @@ e2e_req_headers() {
 #   -s SID      Mcp-Session-Id (default $E2E_SID; "" none)
 #   -v VERSION  MCP-Protocol-Version (default $E2E_PV; "" none)
 #   -A VALUE    Authorization (default $E2E_AUTH; "" none)
-#   -o ORIGIN   Origin;  -h HOST  Host;  -H 'Name: value'  any header (once)
+#   -o ORIGIN   Origin;  -h HOST  Host;  -H 'Name: value'  any header (may
+#               be repeated)
 #   -p PATH     path (default /mcp)
 #   -f FILE     body from FILE (exact bytes)
 #   -C          send the body chunked (no Content-Length)
@@ -552,7 +585,8 @@ e2e_req() {
 		-A) _auth=$2; shift 2 ;;
 		-o) _origin=$2; shift 2 ;;
 		-h) _host=$2; shift 2 ;;
-		-H) _extra=$2; shift 2 ;;
+		-H) _extra="$_extra${_extra:+
+}$2"; shift 2 ;;
 		-p) _path=$2; shift 2 ;;
 		-f) _file=$2; shift 2 ;;
 		-C) _chunked=1; shift ;;
@@ -573,7 +607,8 @@ e2e_req() {
 		[ -n "$_auth" ] && echo "header = \"Authorization: $_auth\""
 		[ -n "$_origin" ] && echo "header = \"Origin: $_origin\""
 		[ -n "$_host" ] && echo "header = \"Host: $_host\""
-		[ -n "$_extra" ] && echo "header = \"$_extra\""
+		[ -n "$_extra" ] && printf '%s\n' "$_extra" |
+		    sed 's/^\(.*\)$/header = "\1"/'
 		[ "$_chunked" -eq 1 ] &&
 		    echo 'header = "Transfer-Encoding: chunked"'
 	} >"$_k"
@@ -608,7 +643,26 @@ e2e_req() {
 		    "$E2E_TMP/curl.err" | tr '\n' ' ')"
 	fi
 	[ "${E2E_VERBOSE:-0}" = 1 ] && e2e_diag "$E2E_LASTREQ -> $E2E_CODE"
+	e2e_capture "$_pv" "${_body:-/dev/null}" "$_path"
 	return 0
+}
+
+# e2e_capture VERSION REQUEST_BODY_FILE PATH: keep the last response for the
+# schema check, when it is JSON.
+e2e_capture() {
+	[ -s "$E2E_TMP/resp.b" ] || return 0
+	case $(e2e_hdr Content-Type) in
+	application/json*) ;;
+	*) return 0 ;;
+	esac
+	jq -cn --arg rev "$1" --rawfile req "$2" --arg path "$3" \
+	    --arg status "${E2E_CODE%%,*}" --rawfile body "$E2E_TMP/resp.b" \
+	    '($req | try fromjson catch null) as $r |
+	     {rev: $rev, path: $path, body: $body,
+	      status: ($status | try tonumber catch 0),
+	      method: (if ($r | type) == "object" and ($r.method | type) == "string"
+	               then $r.method else "" end)}' \
+	    >>"$E2E_CAPTURE" 2>/dev/null || true
 }
 
 # e2e_rpc METHOD [PARAMS_JSON [ID [e2e_req options...]]]: POST a JSON-RPC

@@ -81,12 +81,16 @@ export function env() {
 
 /*
  * A fetch for the transport that remembers each request's JSON-RPC method
- * (or HTTP method) and status (calls), and for each tools/list answered
- * with JSON how many tools the page held and whether it had a nextCursor.
+ * (or HTTP method), its MCP headers and the status (calls), and for each
+ * tools/list answered with JSON how many tools the page held and whether it
+ * had a nextCursor.  With MCPGATE_CAPTURE set, every JSON response body is
+ * also appended to that file as one JSON line {rev, method, status, path,
+ * body} for the schema check (tests/e2e/schemacheck.c).
  */
 export function wireRecorder() {
 	const pages = [];
 	const calls = [];
+	const capture = process.env.MCPGATE_CAPTURE;
 	const f = async (input, init) => {
 		const res = await fetch(input, init);
 		let method;
@@ -95,12 +99,21 @@ export function wireRecorder() {
 		} catch {
 			method = undefined;
 		}
+		const h = new Headers(init?.headers ?? {});
+		const ctype = res.headers.get('content-type') ?? '';
+		const text = ctype.startsWith('application/json') ? await res.clone().text() : undefined;
 		calls.push({ method: method ?? init?.method ?? 'GET', status: res.status,
-		    body: method === 'server/discover' ? await res.clone().text() : undefined });
-		if (method === 'tools/list' &&
-		    (res.headers.get('content-type') ?? '').startsWith('application/json')) {
+		    version: h.get('mcp-protocol-version'), mcpMethod: h.get('mcp-method'),
+		    mcpName: h.get('mcp-name'),
+		    params: Object.fromEntries([...h].filter(([k]) => k.startsWith('mcp-param-'))),
+		    body: text });
+		if (capture && text !== undefined && text !== '')
+			fs.appendFileSync(capture, JSON.stringify({ rev: h.get('mcp-protocol-version') ?? '',
+			    method: method ?? '', status: res.status, path: new URL(String(input.url ?? input)).pathname,
+			    body: text }) + '\n');
+		if (method === 'tools/list' && text !== undefined) {
 			try {
-				const r = (await res.clone().json()).result;
+				const r = JSON.parse(text).result;
 				if (r !== undefined)
 					pages.push({ count: r.tools?.length ?? 0, next: r.nextCursor });
 			} catch {
@@ -130,9 +143,10 @@ function tool(config, name) {
  * client: a connected Client (v1 or v2: the calls used here have the same
  * shape in both).  label: "v1" or "v2", the prefix of every check name.
  * wire: the recorder whose fetch the client's transport uses.  aggregate:
- * the client's listTools() walks all pages itself (v2).
+ * the client's listTools() walks all pages itself (v2).  era: 'legacy'
+ * (initialize, sessions) or 'modern' (2026-07-28).
  */
-export async function runChecks(client, label, config, wire, aggregate) {
+export async function runChecks(client, label, config, wire, aggregate, era = 'legacy') {
 	const pageSize = config.server?.page_size ?? 50;
 	const names = config.tools.map((t) => t.name);
 
@@ -216,13 +230,14 @@ export async function runChecks(client, label, config, wire, aggregate) {
 		});
 	}
 	// Input validation against the tool's inputSchema (2020-12, $ref into
-	// $defs).  Since 2025-11-25 (SEP-1303) a call whose arguments fail the
+	// $defs; allOf/anyOf and if/then/else ask for an email unless
+	// contactMethod is "phone").  Since 2025-11-25 (SEP-1303) a call whose arguments fail the
 	// schema is a tool execution error (result.isError: true) that tells the
 	// model what was wrong, not a JSON-RPC error.
 	if (tool(config, 'json_schema_2020_12_tool') !== undefined) {
 		const call = (a) => client.callTool({ name: 'json_schema_2020_12_tool', arguments: a });
 		await check(`${label}: tools/call json_schema_2020_12_tool with valid arguments succeeds`, async () => {
-			const r = await call({ name: 'n', address: { street: 's', city: 'c' } });
+			const r = await call({ name: 'n', address: { street: 's', city: 'c' }, email: 'n@example.com' });
 			assert.ok(r.isError !== true, JSON.stringify(r));
 		});
 		await check(`${label}: an argument the schema does not allow (additionalProperties: false) is a result with isError: true`, async () => {
@@ -259,6 +274,77 @@ export async function runChecks(client, label, config, wire, aggregate) {
 		assert.ok(r.error, `resolved: ${JSON.stringify(r.resolved)}`);
 		assert.equal(r.error.code, -32602, describe(r.error));
 	});
+	// A tool whose inputSchema mirrors a parameter into a header
+	// (x-mcp-header, 2026-07-28): a modern client sends Mcp-Param-<Name>,
+	// Base64-encoded when the value is not plain ASCII, and the server
+	// checks it against the arguments.
+	const hp = config.tools.find((t) => Object.values(t.input_schema?.properties ?? {})
+	    .some((p) => p['x-mcp-header'] !== undefined));
+	if (hp !== undefined) {
+		const [prop, ps] = Object.entries(hp.input_schema.properties)
+		    .find(([, p]) => p['x-mcp-header'] !== undefined);
+		const hname = `mcp-param-${ps['x-mcp-header'].toLowerCase()}`;
+		for (const value of ['us-west1', 'Hello, \u4e16\u754c']) {
+			await check(`${label}: tools/call ${hp.name} with ${prop} ${JSON.stringify(value)} succeeds` +
+			    (era === 'modern' ? ` and sent ${hname}` : ''), async () => {
+				const n = wire.calls.length;
+				const r = await client.callTool({ name: hp.name, arguments: { [prop]: value } });
+				assert.deepEqual(r.content, hp.content);
+				if (era !== 'modern')
+					return;
+				const sent = wire.calls.slice(n).find((c) => c.method === 'tools/call');
+				const want = /^[\x20-\x7e]*$/.test(value) ? value :
+				    `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+				assert.equal(sent?.params?.[hname], want, JSON.stringify(sent?.params));
+			});
+		}
+	}
+	if (era === 'modern') {
+		// 2026-07-28 removed ping: the client refuses it, or the server
+		// answers 404 with -32601.
+		await check(`${label}: ping is not part of 2026-07-28 (refused)`, async () => {
+			const n = wire.calls.length;
+			const r = await rejection(client.ping());
+			assert.ok(r.error, `resolved: ${JSON.stringify(r.resolved)}`);
+			const sent = wire.calls.slice(n).find((c) => c.method === 'ping');
+			if (sent !== undefined)
+				assert.ok(sent.status === 404 && JSON.parse(sent.body).error.code === -32601,
+				    `HTTP ${sent.status} ${sent.body}`);
+		});
+		await check(`${label}: every POST carried MCP-Protocol-Version 2026-07-28 and a matching Mcp-Method`, async () => {
+			const posts = wire.calls.filter((c) => c.method !== 'GET' && c.method !== 'DELETE');
+			assert.ok(posts.length > 0);
+			for (const c of posts) {
+				assert.equal(c.version, '2026-07-28', JSON.stringify(c));
+				assert.equal(c.mcpMethod, c.method, JSON.stringify(c));
+			}
+		});
+		await check(`${label}: every tools/call carried Mcp-Name`, async () => {
+			for (const c of wire.calls.filter((x) => x.method === 'tools/call'))
+				assert.ok(typeof c.mcpName === 'string' && c.mcpName.length > 0, JSON.stringify(c));
+		});
+		await check(`${label}: every result carried resultType "complete" and serverInfo in _meta`, async () => {
+			const bodies = wire.calls.filter((c) => c.body).map((c) => JSON.parse(c.body))
+			    .filter((b) => b.result !== undefined);
+			assert.ok(bodies.length > 0);
+			for (const b of bodies) {
+				assert.equal(b.result.resultType, 'complete', JSON.stringify(b));
+				assert.equal(b.result._meta?.['io.modelcontextprotocol/serverInfo']?.name,
+				    config.server.name, JSON.stringify(b));
+			}
+		});
+		await check(`${label}: tools/list results carry ttlMs and cacheScope`, async () => {
+			const lists = wire.calls.filter((c) => c.method === 'tools/list' && c.body)
+			    .map((c) => JSON.parse(c.body).result).filter((r) => r !== undefined);
+			assert.ok(lists.length > 0);
+			const scope = (config.auth?.mode ?? 'required') === 'none' ? 'public' : 'private';
+			for (const r of lists) {
+				assert.ok(Number.isInteger(r.ttlMs) && r.ttlMs >= 0, JSON.stringify(r.ttlMs));
+				assert.equal(r.cacheScope, scope);
+			}
+		});
+		return;
+	}
 	await check(`${label}: ping answers {}`, async () => {
 		const r = await client.ping();
 		assert.deepEqual(Object.keys(r ?? {}).filter((k) => k !== '_meta'), []);

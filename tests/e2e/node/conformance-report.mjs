@@ -4,18 +4,24 @@
 //
 // RESULTS_DIR is the -o directory of `conformance server`: one directory per
 // scenario, "server-<scenario>-<ISO timestamp>", each with checks.json.
-// EXPECTED_FAILURES has one scenario a line, its name then the reason
-// ("#" starts a comment).  SCENARIO_LIST, if given, is the output of
-// `conformance list --server`: every scenario there must have a result (and
-// every name in EXPECTED_FAILURES must be one of them).
+// EXPECTED_FAILURES has one entry a line, then the reason ("#" starts a
+// comment): a scenario name ("caching"), or a scenario and one of its check
+// ids ("caching/sep-2549-prompts-list-caching-hints") for a single check
+// expected to fail while the rest of the scenario must pass.  SCENARIO_LIST,
+// if given, is the output of `conformance list --server`: every scenario
+// there must have a result (and every name in EXPECTED_FAILURES must be one
+// of them).
 //
 // A scenario passes when at least one of its checks is SUCCESS and none is
-// FAILURE; one with neither (only INFO/WARNING: the suite found nothing it
-// could test) does not pass.  Prints, per scenario, for tests/e2e/40_conformance.sh:
+// FAILURE, apart from the checks listed for it; one with neither (only
+// INFO/WARNING: the suite found nothing it could test) does not pass.  A
+// listed check that does not fail is a problem too.  Prints, per scenario,
+// for tests/e2e/40_conformance.sh:
 //   ok<TAB>scenario                                   passed, not listed
 //   ok<TAB>scenario (expected failure: reason)        did not pass, listed
 //   not ok<TAB>scenario: ...                          did not pass, not listed
 //   not ok<TAB>scenario passes but is listed ...      passed, listed: keep the list honest
+//   not ok<TAB>scenario/check is listed but ...       a listed check did not fail
 //   #<TAB>diagnostic
 // With --markdown, prints a table (scenario | result | reason | what the suite
 // reported) instead.
@@ -33,14 +39,26 @@ const diag = (text) => {
 		out.push(`#\t${l}`);
 };
 
-// Expected failures.
+// Expected failures: whole scenarios (xfail) and single checks (xcheck:
+// scenario -> Map(check id -> reason)).
 const xfail = new Map();
+const xcheck = new Map();
 for (const raw of fs.readFileSync(xfailPath, 'utf8').split('\n')) {
 	const line = raw.replace(/#.*/, '').trim();
 	if (line === '')
 		continue;
 	const m = line.match(/^(\S+)\s+(.*)$/);
-	xfail.set(m ? m[1] : line, m ? m[2].trim() : '(no reason given)');
+	const key = m ? m[1] : line;
+	const reason = m ? m[2].trim() : '(no reason given)';
+	const slash = key.indexOf('/');
+	if (slash < 0) {
+		xfail.set(key, reason);
+		continue;
+	}
+	const sc = key.slice(0, slash);
+	if (!xcheck.has(sc))
+		xcheck.set(sc, new Map());
+	xcheck.get(sc).set(key.slice(slash + 1), reason);
 }
 
 // The scenarios the suite knows (its list) and the ones that left results.
@@ -95,7 +113,11 @@ for (const name of order) {
 		table.push([name, 'no result', reason ?? '', '']);
 		continue;
 	}
-	const fails = checks.filter((c) => c.status === 'FAILURE');
+	const listed = xcheck.get(name) ?? new Map();
+	const allFails = checks.filter((c) => c.status === 'FAILURE');
+	const fails = allFails.filter((c) => !listed.has(c.id));
+	const expected = allFails.filter((c) => listed.has(c.id));
+	const stale = [...listed.keys()].filter((id) => !allFails.some((c) => c.id === id));
 	const succ = checks.filter((c) => c.status === 'SUCCESS');
 	const warns = checks.filter((c) => c.status === 'WARNING');
 	const passed = fails.length === 0 && succ.length > 0;
@@ -104,13 +126,26 @@ for (const name of order) {
 	    succ.length === 0 ?
 	    `no check could run (${checks.filter((c) => c.status !== 'INFO' || c.details?.message)
 		.map((c) => c.errorMessage ?? c.details?.message ?? c.description).join('; ') || 'only INFO checks'})` : '';
+	const xids = [...new Set(expected.map((c) => c.id))];
+	const xnote = xids.length === 0 ? '' :
+	    `; expected check failure${xids.length === 1 ? '' : 's'}: ${xids.join(', ')}`;
+	for (const id of stale) {
+		problems++;
+		emit('not ok', `${name}/${id} is listed in the expected failures but did not fail: remove it from the list`);
+	}
+	for (const c of expected)
+		diag(`${name}: expected check failure ${c.id}: ${c.errorMessage ?? c.description}`);
 	if (passed && reason === undefined) {
-		emit('ok', `${name} (${succ.length} check${succ.length === 1 ? '' : 's'} passed)`);
-		table.push([name, 'pass', '', `${succ.length} check${succ.length === 1 ? '' : 's'} passed` +
+		emit('ok', `${name} (${succ.length} check${succ.length === 1 ? '' : 's'} passed` +
+		    (xids.length > 0 ? `, ${expected.length} expected check failure${expected.length === 1 ? '' : 's'}` : '') + ')');
+		table.push([name, xids.length === 0 ? 'pass' :
+		    `pass, but for ${xids.length} listed check${xids.length === 1 ? '' : 's'}`,
+		    xids.map((id) => `${id}: ${listed.get(id)}`).join('; '),
+		    `${succ.length} check${succ.length === 1 ? '' : 's'} passed` + xnote +
 		    (warns.length ? `; warnings: ${warns.map((c) => c.errorMessage ?? c.id).join('; ')}` : '')]);
 	} else if (passed) {
 		problems++;
-		emit('not ok', `${name} passes but is listed in conformance-expected-failures.txt: remove it from the list`);
+		emit('not ok', `${name} passes but is listed in the expected failures: remove it from the list`);
 		table.push([name, 'pass (listed as expected failure!)', reason, '']);
 	} else if (reason !== undefined) {
 		emit('ok', `${name} (expected failure: ${reason})`);
@@ -125,10 +160,10 @@ for (const name of order) {
 		diag(`${name}: warning ${w.id}: ${w.errorMessage ?? w.description}`);
 }
 if (known !== undefined) {
-	for (const name of xfail.keys()) {
+	for (const name of [...xfail.keys(), ...xcheck.keys()]) {
 		if (!known.includes(name)) {
 			problems++;
-			emit('not ok', `conformance-expected-failures.txt names ${name}, which the suite does not have`);
+			emit('not ok', `${path.basename(xfailPath)} names ${name}, which the suite does not have`);
 		}
 	}
 }
