@@ -15,7 +15,7 @@ set -u
 RUNTIME_PKGS="gcc make libc6-dev pkg-config libfcgi-dev libfcgi-bin
 libjansson-dev libsqlite3-dev sqlite3 libssl-dev libjwt-dev lighttpd curl"
 TEST_PKGS="apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev
-valgrind nodejs npm jq openssl wrk hyperfine"
+valgrind nodejs npm jq openssl wrk hyperfine python3 chromium"
 
 usage() {
 	echo "usage: sh scripts/deps.sh runtime|test" >&2
