@@ -38,7 +38,7 @@ struct doc_cell {
 	int		 null;
 	int64_t		 i;		/* DOC_INT, DOC_TIME */
 	double		 d;		/* DOC_REAL, DOC_PCT, DOC_MS */
-	const char	*s;		/* DOC_STR, DOC_HASH: in the doc arena */
+	const char	*s;		/* DOC_STR, DOC_HASH: doc's arena */
 };
 
 enum doc_chart {

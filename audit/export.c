@@ -308,8 +308,8 @@ export_main(int argc, char **argv)
 			v = strtoll(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || end == optarg ||
 			    v < 0) {
-				snprintf(err, sizeof(err), "--since-seq wants a "
-				    "row number");
+				snprintf(err, sizeof(err), "--since-seq "
+				    "wants a row number");
 				goto usage;
 			}
 			since = v;
@@ -468,8 +468,8 @@ export_main(int argc, char **argv)
 						goto werr;
 				} else if (json_string_setn(jv[c].s, s, len) ==
 				    0) {
-					if (json_object_set(o, cname, jv[c].s) ==
-					    -1)
+					if (json_object_set(o, cname,
+					    jv[c].s) == -1)
 						goto werr;
 				} else if (json_object_set_new(o, cname,
 				    ex_string(s, len)) == -1)

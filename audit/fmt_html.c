@@ -181,17 +181,16 @@ static void
 ht_share(FILE *out, const struct doc_table *t)
 {
 	double	 total = 0, v, at = 0;
-	size_t	 r;
+	size_t	 r, h;
 	char	 num[32];
 	const char *color;
 
 	for (r = 0; r < t->nrows; r++)
 		total += ht_num(&t->cells[r * t->ncols + t->chart_col],
 		    t->cols[t->chart_col].type);
-	fprintf(out, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 520 %zu\" "
-	    "width=\"520\" height=\"%zu\"><title>", 200 > t->nrows * 22 + 20 ?
-	    (size_t)200 : t->nrows * 22 + 20, 200 > t->nrows * 22 + 20 ?
-	    (size_t)200 : t->nrows * 22 + 20);
+	h = t->nrows * 22 + 20 > 200 ? t->nrows * 22 + 20 : 200;
+	fprintf(out, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 520 "
+	    "%zu\" width=\"520\" height=\"%zu\"><title>", h, h);
 	fmt_html_escape(out, t->title);
 	fputs("</title>\n<circle cx=\"100\" cy=\"100\" r=\"70\" fill=\"none\" "
 	    "stroke=\"#eceff1\" stroke-width=\"34\"/>\n", out);
@@ -211,8 +210,9 @@ ht_share(FILE *out, const struct doc_table *t)
 		v = ht_num(&t->cells[r * t->ncols + t->chart_col],
 		    t->cols[t->chart_col].type);
 		ht_fmtnum(num, sizeof(num), v);
-		fprintf(out, "<rect x=\"200\" y=\"%zu\" width=\"14\" height=\"14\""
-		    " fill=\"%s\"/><text x=\"222\" y=\"%zu\">", r * 22 + 12,
+		fprintf(out, "<rect x=\"200\" y=\"%zu\" width=\"14\" "
+		    "height=\"14\" fill=\"%s\"/><text x=\"222\" y=\"%zu\">",
+		    r * 22 + 12,
 		    ht_color(ht_str(t, r, 0), r), r * 22 + 24);
 		ht_label(out, ht_str(t, r, 0), HT_LABEL_MAX);
 		fprintf(out, " \xe2\x80\x94 %s (%.1f%%)</text>\n", num,
@@ -258,8 +258,9 @@ ht_timeline(FILE *out, const struct doc *d, const struct doc_table *t)
 			if (h <= 0)
 				continue;
 			y -= h;
-			fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-			    "height=\"%.2f\" fill=\"%s\"/>\n", x + bw * 0.1, y,
+			fprintf(out, "<rect x=\"%.2f\" y=\"%.2f\" "
+			    "width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>\n",
+			    x + bw * 0.1, y,
 			    bw * 0.8 > 0.5 ? bw * 0.8 : 0.5, h,
 			    ht_color(t->cols[c].name, c));
 		}
@@ -491,9 +492,9 @@ ht_render(FILE *out, const struct doc *d)
 	char	 buf[HT_CELL_MAX];
 	size_t	 i;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "\n<meta http-equiv=\"Content-Security-Policy\" content=\""
-	    "default-src 'none'; style-src 'unsafe-inline'\">\n"
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	    "charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" "
+	    "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n<meta name=\"generator\" content=\""
 	    "mcpgate-audit\">\n<title>", out);

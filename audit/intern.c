@@ -179,7 +179,8 @@ intern_hash(const char *s, size_t len)
 	return h ^ (h >> 32);
 }
 
-#define INTERN_SLOT(id, h)	((uint64_t)(id) | ((h) & UINT64_C(0xffffffff00000000)))
+#define INTERN_HI	UINT64_C(0xffffffff00000000)
+#define INTERN_SLOT(id, h)	((uint64_t)(id) | ((h) & INTERN_HI))
 
 struct intern *
 intern_new(void)

@@ -154,7 +154,7 @@ report_percentiles(int64_t *v, size_t n, const double *p, size_t np,
 	}
 }
 
-/* --- small shared helpers -------------------------------------------------- */
+/* --- small shared helpers ------------------------------------------------- */
 
 int64_t
 report_now(void)
@@ -178,8 +178,8 @@ report_time_opts(const char *from, const char *to, const char *range,
 	out->from_us = TIMERANGE_UNBOUNDED_FROM;
 	out->to_us = TIMERANGE_UNBOUNDED_TO;
 	if (tz != NULL && timerange_parse_tz(tz, tz_min) == -1) {
-		snprintf(err, errlen, "--tz \"%s\": use an offset from UTC such "
-		    "as +02:00, -05:00 or Z", tz);
+		snprintf(err, errlen, "--tz \"%s\": use an offset from UTC "
+		    "such as +02:00, -05:00 or Z", tz);
 		return -1;
 	}
 	if (range != NULL && (from != NULL || to != NULL)) {

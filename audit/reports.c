@@ -30,7 +30,7 @@
 		(s)->last = (ts);					\
 } while (0)
 
-/* --- shared helpers -------------------------------------------------------- */
+/* --- shared helpers ------------------------------------------------------- */
 
 /* Element id of *arr (capacity *cap), growing it. */
 #define AT(arr, cap, id)						\
@@ -150,7 +150,7 @@ rs_total(struct doc_table *t, size_t all)
 	t->total_rows = (int64_t)all;
 }
 
-/* --- summary --------------------------------------------------------------- */
+/* --- summary -------------------------------------------------------------- */
 
 struct sm_tool {
 	int64_t		 calls, failed, denied;
@@ -162,7 +162,8 @@ struct sm_ent {
 };
 
 struct summary {
-	int64_t		 requests, markers, tool_calls, denied, failed, authfail;
+	int64_t		 requests, markers, tool_calls, denied, failed;
+	int64_t		 authfail;
 	int64_t		 out[REPORT_OUT__MAX], dec[REPORT_DEC__MAX];
 	int64_t		*cat;
 	size_t		 capcat;
@@ -303,8 +304,8 @@ static const struct doc_col sm_lat_cols[] = {
 
 static void
 sm_share(struct report_ctx *ctx, const char *id, const char *title,
-    const struct doc_col *cols, const char *const *names, const int64_t *n, size_t k, int64_t total,
-    int skip0)
+    const struct doc_col *cols, const char *const *names, const int64_t *n,
+    size_t k, int64_t total, int skip0)
 {
 	struct doc_table *t;
 	struct doc_cell	*c;
@@ -561,7 +562,7 @@ summary_free(void *p)
 	free(s);
 }
 
-/* --- principals ------------------------------------------------------------ */
+/* --- principals ----------------------------------------------------------- */
 
 struct pr_ent {
 	int64_t		 requests, tool_calls, denied, failed, tools, addrs;
@@ -702,7 +703,7 @@ principals_free(void *p)
 	free(s);
 }
 
-/* --- tools ----------------------------------------------------------------- */
+/* --- tools ---------------------------------------------------------------- */
 
 struct tl_ent {
 	int64_t		 calls, ok, tool_errors, protocol_errors, other_errors;
@@ -926,7 +927,7 @@ tools_free(void *p)
 	free(s);
 }
 
-/* --- access and privileged: row-level -------------------------------------- */
+/* --- access and privileged: row-level ------------------------------------- */
 
 static const struct doc_col ac_cols[] = {
 	{ "ts", DOC_TIME }, { "seq", DOC_INT }, { "request_id", DOC_STR },
@@ -1295,7 +1296,7 @@ privileged_free(void *p)
 	free(s);
 }
 
-/* --- denials --------------------------------------------------------------- */
+/* --- denials -------------------------------------------------------------- */
 
 struct dn_trip {
 	int64_t		 n, first, last;
@@ -1450,7 +1451,7 @@ denials_free(void *p)
 	free(s);
 }
 
-/* --- auth ------------------------------------------------------------------ */
+/* --- auth ----------------------------------------------------------------- */
 
 struct au_ent {
 	int64_t		 failures, by[REPORT_AUTH__MAX], tried, later_ok;
@@ -1636,7 +1637,7 @@ auth_free(void *p)
 	free(s);
 }
 
-/* --- access-matrix --------------------------------------------------------- */
+/* --- access-matrix -------------------------------------------------------- */
 
 struct mx_cell {
 	int64_t		 calls, allowed, denied, failed, first, last;
@@ -1732,7 +1733,7 @@ matrix_free(void *p)
 	free(s);
 }
 
-/* --- idempotency ----------------------------------------------------------- */
+/* --- idempotency ---------------------------------------------------------- */
 
 struct id_key {
 	int64_t		 rows, idem[REPORT_IDEM__MAX], first, last;
@@ -1934,7 +1935,7 @@ idem_free(void *p)
 	free(s);
 }
 
-/* --- sessions -------------------------------------------------------------- */
+/* --- sessions ------------------------------------------------------------- */
 
 struct se_ent {
 	int64_t		 requests, tool_calls, failed, denied, first, last;
@@ -2073,7 +2074,7 @@ sessions_free(void *p)
 	free(s);
 }
 
-/* --- the catalogue --------------------------------------------------------- */
+/* --- the catalogue -------------------------------------------------------- */
 
 const struct report_def reports_catalogue[] = {
 	{ "summary", "totals, outcomes, decisions, error categories, top "
