@@ -29,10 +29,10 @@ CFLAGS_BASE := -std=c17 -D_GNU_SOURCE \
 	-DMCPGATE_VERSION='"$(VERSION)"'
 LDFLAGS_BASE := -pie -Wl,-z,relro,-z,now
 
-ifeq ($(VARIANT),asan)
+ifneq ($(filter asan%,$(VARIANT)),)
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDOPT := -fsanitize=address,undefined
-else ifeq ($(VARIANT),fuzz)
+else ifneq ($(filter fuzz%,$(VARIANT)),)
   CC := clang
   OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
   LDOPT := -fsanitize=address,undefined
