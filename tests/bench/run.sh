@@ -49,6 +49,8 @@
 #   BENCH_SKIP      sections to skip, any of: fastcgi sync ts cgi stages
 #                   analyzer
 #   BENCH_OUT       output directory (default build/bench)
+#   BENCH_VARIANT   the build variant measured (default "default": build/default;
+#                   the stage breakdown builds build/VARIANT-noinline)
 #   BENCH_KEEP=1    keep the temp dir (logs, databases, callgrind files)
 #   BENCH_AUDIT_REPORT, BENCH_AUDIT_SCAN   the analyzer's command lines
 #                   (see the analyzer section)
@@ -65,6 +67,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE="$TOP/tests/bench"
 OUT=${BENCH_OUT:-$TOP/build/bench}
+BV=${BENCH_VARIANT:-default}
 SECS=${BENCH_SECONDS:-3}
 RUNS=${BENCH_RUNS:-1}
 WORKER_LIST=${BENCH_WORKERS:-1 2 4}
@@ -215,20 +218,20 @@ cd "$TOP" || exit 1
 # A tree that does not build right now (work in progress) falls back to
 # the binaries already built, with a warning in the results.
 BUILD_NOTE=
-log "building build/default (mcpgate, the bare FastCGI baseline)"
-make -s --no-print-directory VARIANT=default build/default/tests/bare_fcgi \
-    >&2 || die "make failed: build/default/tests/bare_fcgi"
-if ! make -s --no-print-directory VARIANT=default build/default/mcpgate >&2
+log "building build/$BV (mcpgate, the bare FastCGI baseline)"
+make -s --no-print-directory VARIANT=$BV build/$BV/tests/bare_fcgi \
+    >&2 || die "make failed: build/$BV/tests/bare_fcgi"
+if ! make -s --no-print-directory VARIANT=$BV build/$BV/mcpgate >&2
 then
-	[ -x build/default/mcpgate ] ||
-	    die "make failed: build/default/mcpgate (and none built before)"
-	BUILD_NOTE="the tree did not build; measured the build/default/mcpgate built before, at $(date -u -r build/default/mcpgate +%Y-%m-%dT%H:%MZ)"
+	[ -x build/$BV/mcpgate ] ||
+	    die "make failed: build/$BV/mcpgate (and none built before)"
+	BUILD_NOTE="the tree did not build; measured the build/$BV/mcpgate built before, at $(date -u -r build/$BV/mcpgate +%Y-%m-%dT%H:%MZ)"
 	log "warning: $BUILD_NOTE"
 fi
 if ls audit/*.c >/dev/null 2>&1; then
-	make -s --no-print-directory VARIANT=default \
-	    build/default/mcpgate-audit >&2 ||
-	    log "warning: build/default/mcpgate-audit did not build"
+	make -s --no-print-directory VARIANT=$BV \
+	    build/$BV/mcpgate-audit >&2 ||
+	    log "warning: build/$BV/mcpgate-audit did not build"
 fi
 # The stage breakdown attributes instructions to functions, so it needs
 # every stage to be a function of its own: the default flags plus
@@ -237,12 +240,12 @@ fi
 NOINLINE=
 if ! skipped stages && have valgrind; then
 	if CFLAGS="${CFLAGS:-} -fno-inline" make -s --no-print-directory \
-	    VARIANT=bench-noinline build/bench-noinline/mcpgate >&2 &&
+	    VARIANT=$BV-noinline build/$BV-noinline/mcpgate >&2 &&
 	    [ -z "$BUILD_NOTE" ]; then
-		NOINLINE="$TOP/build/bench-noinline/mcpgate"
+		NOINLINE="$TOP/build/$BV-noinline/mcpgate"
 	else
 		log "warning: build/bench-noinline/mcpgate is not built from" \
-		    "this tree; the stage breakdown uses build/default" \
+		    "this tree; the stage breakdown uses build/$BV" \
 		    "(inlined stages count as \"other\")"
 	fi
 fi
@@ -270,8 +273,8 @@ else
 fi
 
 mkdir -p "$TMP/bin" "$TMP/data" "$TMP/res" "$TMP/req" "$OUT"
-cp build/default/mcpgate "$TMP/bin/mcpgate"
-cp build/default/tests/bare_fcgi "$TMP/bin/bare_fcgi"
+cp build/$BV/mcpgate "$TMP/bin/mcpgate"
+cp build/$BV/tests/bare_fcgi "$TMP/bin/bare_fcgi"
 [ -n "$NOINLINE" ] && cp "$NOINLINE" "$TMP/bin/mcpgate-noinline"
 chmod 755 "$TMP"/bin/*
 BIN="$TMP/bin/mcpgate"
@@ -1113,7 +1116,7 @@ bench_stages() {
 # runs reuse them (BENCH_AUDIT_ROWS sets the sizes, default "1000000
 # 10000000").
 bench_analyzer() {
-	_ab="$TOP/build/default/mcpgate-audit"
+	_ab="$TOP/build/$BV/mcpgate-audit"
 	if [ ! -x "$_ab" ]; then
 		log "analyzer: not built yet"
 		echo '{"status":"not built yet"}' >"$RES/analyzer.json"
