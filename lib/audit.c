@@ -36,6 +36,7 @@
 #include "digest.h"
 #include "log.h"
 #include "migrate.h"
+#include "sqlbusy.h"
 
 #define AU_HOST_ID_MAX		255
 #define AU_PATTERNS_MAX		256
@@ -68,6 +69,9 @@ static const char *const au_outcome_names[AUDIT_OUT__MAX] = {
 };
 
 enum au_stmt {
+	AU_BEGIN,
+	AU_COMMIT,
+	AU_ROLLBACK,
 	AU_HEAD,
 	AU_SEQ,
 	AU_INSERT,
@@ -79,6 +83,9 @@ enum au_stmt {
 };
 
 static const char *const au_sql[AU__MAX] = {
+	"BEGIN IMMEDIATE",
+	"COMMIT",
+	"ROLLBACK",
 	"SELECT seq, row_hash FROM audit_events ORDER BY seq DESC LIMIT 1",
 	"SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'",
 	NULL,	/* built from auditchain_columns */
@@ -92,7 +99,9 @@ static const char *const au_sql[AU__MAX] = {
 struct audit {
 	char			*db_path;
 	char			*host_id;
-	int			 sync_full;
+	enum audit_sync		 sync;
+	int64_t			 synced_us;	/* last sync (monotonic) */
+	int			 unsynced;	/* commits since then */
 	char			**patterns;	/* normalised globs */
 	size_t			 npatterns;
 	size_t			 max_string;
@@ -440,15 +449,17 @@ audit_new(const json_t *conf, const char *config_path, char *err,
 		au_fail(err, errlen, "/audit/db: cannot resolve the path");
 		goto fail;
 	}
-	a->sync_full = 1;
+	a->sync = AUDIT_SYNC_FULL;
 	if (sync != NULL) {
 		if (strcasecmp(sync, "FULL") == 0)
-			a->sync_full = 1;
+			a->sync = AUDIT_SYNC_FULL;
+		else if (strcasecmp(sync, "WRITES") == 0)
+			a->sync = AUDIT_SYNC_WRITES;
 		else if (strcasecmp(sync, "NORMAL") == 0)
-			a->sync_full = 0;
+			a->sync = AUDIT_SYNC_NORMAL;
 		else {
 			au_fail(err, errlen, "/audit/synchronous: must be "
-			    "\"FULL\" or \"NORMAL\"");
+			    "\"FULL\", \"WRITES\" or \"NORMAL\"");
 			goto fail;
 		}
 	}
@@ -532,10 +543,15 @@ au_close(struct audit *a)
 void
 audit_free(struct audit *a)
 {
+	char	 err[256];
 	size_t	 i;
 
 	if (a == NULL)
 		return;
+	/* "WRITES": what this process left unsynced is synced on the way out. */
+	if (a->sync != AUDIT_SYNC_NORMAL && audit_sync(a, err, sizeof(err)) ==
+	    -1)
+		log_err("%s", err);
 	au_close(a);
 	if (a->syslog_fd != -1)
 		close(a->syslog_fd);
@@ -607,12 +623,20 @@ audit_open(struct audit *a, char *err, size_t errlen)
 		    "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(a->db, AUDIT_BUSY_MS);
+	sqlbusy_set(a->db, AUDIT_BUSY_MS);
 	sqlite3_db_config(a->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(a->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	/*
+	 * The connection commits without a sync (NORMAL); audit_write syncs
+	 * the WAL itself after COMMIT, outside the write lock, when the
+	 * "synchronous" setting asks for it (au_sync).  CHECK constraints
+	 * are evaluated in C instead (au_row_ok): SQLite builds a temporary
+	 * table for each IN list of every insert.
+	 */
 	if (migrate_wal(a->db) == -1 ||
-	    sqlite3_exec(a->db, a->sync_full ? "PRAGMA synchronous=FULL" :
-	    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(a->db, "PRAGMA synchronous=NORMAL; "
+	    "PRAGMA ignore_check_constraints=ON", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		snprintf(err, errlen, "audit database %s: %s", a->db_path,
 		    sqlite3_errmsg(a->db));
 		goto fail;
@@ -633,6 +657,8 @@ audit_open(struct audit *a, char *err, size_t errlen)
 		}
 	}
 	free(ins);
+	a->synced_us = au_now_us(CLOCK_MONOTONIC);
+	a->unsynced = 0;
 	return 0;
 fail:
 	free(ins);
@@ -760,6 +786,64 @@ au_head(struct audit *a, struct au_head *h)
 	return 0;
 }
 
+/*
+ * The CHECK constraints of sql/010_audit_events.sql, which the writer's
+ * connection does not evaluate (ignore_check_constraints).
+ */
+static int
+au_in(const struct auditchain_value *v, const char *const *names)
+{
+	size_t	 i;
+
+	if (v->type == AUDITCHAIN_V_NULL)
+		return 1;
+	if (v->type != AUDITCHAIN_V_TEXT)
+		return 0;
+	for (i = 0; names[i] != NULL; i++)
+		if (strlen(names[i]) == v->len &&
+		    memcmp(names[i], v->s, v->len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+au_row_ok(const struct auditchain_value *v)
+{
+	static const char *const algs[] = { "sha256", "hmac-sha256", NULL };
+	static const char *const kinds[] = { "request", "retention", NULL };
+	static const char *const results[] = { "ok", "missing", "invalid",
+	    "expired", "revoked", "error", NULL };
+	static const char *const decisions[] = { "allow", "deny", NULL };
+	static const char *const idem[] = { "new", "replay", "conflict",
+	    "in_flight", NULL };
+	static const char *const outcomes[] = { "ok", "tool_error",
+	    "protocol_error", "auth_error", "http_error", NULL };
+	const struct auditchain_value *r = &v[AUDITCHAIN_C_RETRYABLE];
+	int	 request;
+
+	if (v[AUDITCHAIN_C_CHAIN_ALG].type == AUDITCHAIN_V_NULL ||
+	    v[AUDITCHAIN_C_KIND].type == AUDITCHAIN_V_NULL ||
+	    !au_in(&v[AUDITCHAIN_C_CHAIN_ALG], algs) ||
+	    !au_in(&v[AUDITCHAIN_C_KIND], kinds) ||
+	    !au_in(&v[AUDITCHAIN_C_AUTH_RESULT], results) ||
+	    !au_in(&v[AUDITCHAIN_C_DECISION], decisions) ||
+	    !au_in(&v[AUDITCHAIN_C_IDEM_STATUS], idem) ||
+	    !au_in(&v[AUDITCHAIN_C_OUTCOME], outcomes))
+		return 0;
+	if (r->type != AUDITCHAIN_V_NULL && (r->type != AUDITCHAIN_V_INT ||
+	    (r->i != 0 && r->i != 1)))
+		return 0;
+	request = v[AUDITCHAIN_C_KIND].len == strlen(kinds[0]) &&
+	    memcmp(v[AUDITCHAIN_C_KIND].s, kinds[0], strlen(kinds[0])) == 0;
+	if (request)
+		return v[AUDITCHAIN_C_REQUEST_ID].type != AUDITCHAIN_V_NULL &&
+		    v[AUDITCHAIN_C_OUTCOME].type != AUDITCHAIN_V_NULL &&
+		    v[AUDITCHAIN_C_HTTP_STATUS].type != AUDITCHAIN_V_NULL;
+	return v[AUDITCHAIN_C_PRUNED_ROWS].type != AUDITCHAIN_V_NULL &&
+	    v[AUDITCHAIN_C_FIRST_KEPT_SEQ].type != AUDITCHAIN_V_NULL &&
+	    v[AUDITCHAIN_C_CUT_HASH].type != AUDITCHAIN_V_NULL;
+}
+
 /* Mirrors one row to syslog as a JSON line (best effort). */
 static void	au_syslog(struct audit *, const struct auditchain_value *,
 		    const char *prev, const char *hash);
@@ -781,6 +865,11 @@ au_insert(struct audit *a, struct au_head *h, struct auditchain_value *v,
 	au_v_text(&v[AUDITCHAIN_C_CHAIN_ALG], a->sealed ? "hmac-sha256" :
 	    "sha256");
 	au_v_text(&v[AUDITCHAIN_C_SEAL_KEY_ID], a->sealed ? a->key.id : NULL);
+	if (!au_row_ok(v)) {
+		log_err("audit row %lld breaks the table's constraints",
+		    (long long)h->next);
+		return -1;
+	}
 	if (auditchain_row_hash(a->sealed ? &a->key : NULL, h->hash, v,
 	    hash) == -1) {
 		log_err("cannot compute the audit chain hash");
@@ -901,13 +990,24 @@ au_prune_locked(struct audit *a, struct au_head *h, int64_t now_us,
 	return 0;
 }
 
+/* Steps one of the statements that take no parameters. */
+static int
+au_exec(struct audit *a, enum au_stmt which)
+{
+	sqlite3_stmt	*st = a->st[which];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 au_begin(struct audit *a, char *err, size_t errlen)
 {
 	if (audit_open(a, err, errlen) == -1)
 		return -1;
-	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (au_exec(a, AU_BEGIN) == -1) {
 		snprintf(err, errlen, "audit database: %s",
 		    sqlite3_errmsg(a->db));
 		return -1;
@@ -918,13 +1018,68 @@ au_begin(struct audit *a, char *err, size_t errlen)
 static int
 au_commit(struct audit *a, int ok, char *err, size_t errlen)
 {
-	if (ok && sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) ==
-	    SQLITE_OK)
+	if (ok && au_exec(a, AU_COMMIT) == 0) {
+		a->unsynced++;
 		return 0;
+	}
 	snprintf(err, errlen, "audit database: %s", sqlite3_errmsg(a->db));
-	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(a->db))
+		(void)au_exec(a, AU_ROLLBACK);
 	return -1;
 }
+
+/*
+ * Makes every committed row durable: fsyncs the WAL through SQLite's own
+ * handle of it.  The WAL is one file written in order, so this covers
+ * the rows of every process before ours too.  Done after COMMIT, outside
+ * the write lock, so workers' syncs overlap instead of queueing (a row
+ * is durable before its response all the same).  A row a checkpoint
+ * moved on is durable already: checkpoints sync.
+ */
+static int
+au_sync_now(struct audit *a, char *err, size_t errlen)
+{
+	sqlite3_file	*wal = NULL;
+
+	if (sqlite3_file_control(a->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &wal) != SQLITE_OK || wal == NULL || wal->pMethods == NULL ||
+	    wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+		snprintf(err, errlen, "audit database: cannot sync its "
+		    "write-ahead log");
+		return -1;
+	}
+	a->unsynced = 0;
+	a->synced_us = au_now_us(CLOCK_MONOTONIC);
+	return 0;
+}
+
+/* After a commit: syncs when "synchronous" wants this row durable now. */
+static int
+au_sync(struct audit *a, int changes, char *err, size_t errlen)
+{
+	if (a->unsynced == 0 || a->sync == AUDIT_SYNC_NORMAL)
+		return 0;
+	if (a->sync == AUDIT_SYNC_WRITES && !changes &&
+	    au_now_us(CLOCK_MONOTONIC) - a->synced_us <
+	    (int64_t)AUDIT_SYNC_LAG_MS * 1000)
+		return 0;
+	return au_sync_now(a, err, errlen);
+}
+
+int
+audit_sync(struct audit *a, char *err, size_t errlen)
+{
+	if (a->db == NULL || a->unsynced == 0)
+		return 0;
+	return au_sync_now(a, err, errlen);
+}
+
+int
+audit_unsynced(const struct audit *a)
+{
+	return a->db != NULL && a->unsynced > 0;
+}
+
 
 /* Retention on the write path: at most every AUDIT_PRUNE_INTERVAL_S. */
 static int
@@ -970,7 +1125,8 @@ audit_write(struct audit *a, const struct audit_event *ev, char *err,
 		snprintf(prev, sizeof(prev), "%s", h.hash);
 		ok = au_insert(a, &h, v, hash) == 0;
 	}
-	if (au_commit(a, ok, err, errlen) == -1)
+	if (au_commit(a, ok, err, errlen) == -1 ||
+	    au_sync(a, ev->changes, err, errlen) == -1)
 		return -1;
 	if (m.written)
 		au_syslog(a, m.v, m.prev, m.hash);
@@ -991,7 +1147,8 @@ audit_prune(struct audit *a, int64_t cutoff_us, int64_t *deleted,
 		return -1;
 	ok = au_head(a, &h) == 0 && au_prune_locked(a, &h,
 	    au_now_us(CLOCK_REALTIME), cutoff_us, &n, &full, &m) == 0;
-	if (au_commit(a, ok, err, errlen) == -1)
+	if (au_commit(a, ok, err, errlen) == -1 ||
+	    au_sync(a, 1, err, errlen) == -1)
 		return -1;
 	if (m.written)
 		au_syslog(a, m.v, m.prev, m.hash);

@@ -31,6 +31,19 @@ struct auditchain_key;
 /* Waiting for another worker's audit write (the chain is serialised). */
 #define AUDIT_BUSY_MS		10000
 
+/*
+ * "synchronous": "WRITES": a row that needs no sync of its own is still
+ * synced when this process's last sync is older than this.
+ */
+#define AUDIT_SYNC_LAG_MS	1000
+
+/* When a committed row is made durable (fsynced): "synchronous". */
+enum audit_sync {
+	AUDIT_SYNC_FULL,	/* every row, before its response */
+	AUDIT_SYNC_WRITES,	/* rows of requests that may change data */
+	AUDIT_SYNC_NORMAL	/* at WAL checkpoints only */
+};
+
 enum audit_outcome {
 	AUDIT_OUT_UNSET = 0,	/* audit_event_finish derives it */
 	AUDIT_OUT_OK,
@@ -87,6 +100,7 @@ struct audit_event {
 	int64_t		 latency_us;
 	int64_t		 bytes_in;
 	int64_t		 bytes_out;
+	int		 changes;	/* may have changed data: sync it */
 };
 
 /*
@@ -98,7 +112,17 @@ struct audit_event {
 struct audit	*audit_new(const json_t *conf, const char *config_path,
 		    char *err, size_t errlen) __attribute__((warn_unused_result));
 
-/* Closes the database and wipes the key.  NULL-safe. */
+/*
+ * Makes every row committed so far durable (fsyncs the audit WAL) if this
+ * process has committed rows since its last sync.  Returns 0, or -1 with
+ * a message in err.  audit_unsynced tells whether there is any.  Under
+ * "synchronous": "WRITES" a worker calls it when idle.
+ */
+int		 audit_sync(struct audit *, char *err, size_t errlen)
+		    __attribute__((warn_unused_result));
+int		 audit_unsynced(const struct audit *);
+
+/* Syncs what is unsynced, closes the database, wipes the key.  NULL-safe. */
 void		 audit_free(struct audit *);
 
 /*

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 #define AC_TAG		"mcpgate-audit-chain"	/* hashed with its NUL */
 #define AC_KEYID_TAG	"mcpgate-audit-key-id"	/* hashed with its NUL */
 #define AC_BUSY_MS	5000
+#define AC_SERIAL_STACK	4096	/* a typical row serialises in less */
 
 const char auditchain_genesis[AUDITCHAIN_HEX_LEN + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -200,68 +203,42 @@ out:
 
 /* --- the row hash --------------------------------------------------------- */
 
-/* SHA-256 or HMAC-SHA256, fed piece by piece. */
-struct ac_hash {
-	EVP_MD_CTX	*md;
-	EVP_MAC_CTX	*mac;
+/*
+ * The algorithms, fetched once per process: an implicit fetch on every
+ * row (EVP_sha256() in EVP_DigestInit_ex) costs more than the hashing.
+ * Never freed; they live as long as the process.
+ */
+static EVP_MD	*ac_sha256;
+static EVP_MAC	*ac_hmac;
+
+/* Appends n bytes to the serialisation buffer (grows it when needed). */
+struct ac_buf {
+	unsigned char	*p;
+	size_t		 len, cap;
+	int		 heap;
 };
 
 static int
-ac_hash_init(struct ac_hash *h, const struct auditchain_key *key)
+ac_put(struct ac_buf *b, const void *p, size_t n)
 {
-	OSSL_PARAM	 params[2];
-	EVP_MAC		*m;
-	char		 digest[] = "SHA256";
+	unsigned char	*np;
+	size_t		 cap;
 
-	memset(h, 0, sizeof(*h));
-	if (key == NULL) {
-		if ((h->md = EVP_MD_CTX_new()) == NULL)
+	if (n > b->cap - b->len) {
+		if (n > SIZE_MAX / 2 - b->len)
 			return -1;
-		return EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) == 1 ?
-		    0 : -1;
+		cap = (b->len + n) * 2;
+		if ((np = b->heap ? realloc(b->p, cap) : malloc(cap)) == NULL)
+			return -1;
+		if (!b->heap)
+			memcpy(np, b->p, b->len);
+		b->p = np;
+		b->cap = cap;
+		b->heap = 1;
 	}
-	if ((m = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		return -1;
-	h->mac = EVP_MAC_CTX_new(m);
-	EVP_MAC_free(m);
-	if (h->mac == NULL)
-		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	return EVP_MAC_init(h->mac, key->bytes, key->len, params) == 1 ?
-	    0 : -1;
-}
-
-static int
-ac_hash_update(struct ac_hash *h, const void *p, size_t n)
-{
-	if (n == 0)
-		return 0;
-	if (h->md != NULL)
-		return EVP_DigestUpdate(h->md, p, n) == 1 ? 0 : -1;
-	return EVP_MAC_update(h->mac, p, n) == 1 ? 0 : -1;
-}
-
-static int
-ac_hash_final(struct ac_hash *h, unsigned char out[32])
-{
-	unsigned int	 mdlen = 32;
-	size_t		 maclen = 0;
-
-	if (h->md != NULL)
-		return EVP_DigestFinal_ex(h->md, out, &mdlen) == 1 &&
-		    mdlen == 32 ? 0 : -1;
-	return EVP_MAC_final(h->mac, out, &maclen, 32) == 1 && maclen == 32 ?
-	    0 : -1;
-}
-
-static void
-ac_hash_free(struct ac_hash *h)
-{
-	EVP_MD_CTX_free(h->md);
-	EVP_MAC_CTX_free(h->mac);
-	memset(h, 0, sizeof(*h));
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
 }
 
 static void
@@ -273,58 +250,100 @@ ac_be(uint64_t v, unsigned char *out, size_t n)
 		out[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
 }
 
+/* The row's serialisation (docs/audit.md, "The chain"), after the tag. */
+static int
+ac_serialise(struct ac_buf *b, const unsigned char prev[32],
+    const struct auditchain_value *v)
+{
+	static const char tag[] = AC_TAG;
+	unsigned char	 h[9];
+	size_t		 i, nl;
+
+	if (ac_put(b, tag, sizeof(tag)) == -1 || ac_put(b, prev, 32) == -1)
+		return -1;
+	for (i = 0; i < AUDITCHAIN_C__MAX; i++) {
+		nl = strlen(auditchain_columns[i]);
+		h[0] = (unsigned char)nl;
+		if (ac_put(b, h, 1) == -1 ||
+		    ac_put(b, auditchain_columns[i], nl) == -1)
+			return -1;
+		switch (v[i].type) {
+		case AUDITCHAIN_V_INT:
+			h[0] = 0x01;
+			ac_be((uint64_t)v[i].i, h + 1, 8);
+			if (ac_put(b, h, 9) == -1)
+				return -1;
+			break;
+		case AUDITCHAIN_V_TEXT:
+			if (v[i].len > UINT32_MAX)
+				return -1;
+			h[0] = 0x02;
+			ac_be((uint64_t)v[i].len, h + 1, 4);
+			if (ac_put(b, h, 5) == -1 ||
+			    ac_put(b, v[i].s, v[i].len) == -1)
+				return -1;
+			break;
+		default:
+			h[0] = 0x00;
+			if (ac_put(b, h, 1) == -1)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* SHA-256, or HMAC-SHA256 under key, of n bytes at p, in one call. */
+static int
+ac_digest(const struct auditchain_key *key, const unsigned char *p,
+    size_t n, unsigned char out[32])
+{
+	OSSL_PARAM	 params[2];
+	EVP_MAC_CTX	*mac;
+	char		 digest[] = "SHA256";
+	unsigned int	 mdlen = 32;
+	size_t		 maclen = 0;
+	int		 ok;
+
+	if (key == NULL) {
+		if (ac_sha256 == NULL &&
+		    (ac_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+			return -1;
+		return EVP_Digest(p, n, out, &mdlen, ac_sha256, NULL) == 1 &&
+		    mdlen == 32 ? 0 : -1;
+	}
+	if (ac_hmac == NULL &&
+	    (ac_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return -1;
+	if ((mac = EVP_MAC_CTX_new(ac_hmac)) == NULL)
+		return -1;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	ok = EVP_MAC_init(mac, key->bytes, key->len, params) == 1 &&
+	    EVP_MAC_update(mac, p, n) == 1 &&
+	    EVP_MAC_final(mac, out, &maclen, 32) == 1 && maclen == 32;
+	EVP_MAC_CTX_free(mac);
+	return ok ? 0 : -1;
+}
+
 int
 auditchain_row_hash(const struct auditchain_key *key, const char *prev_hash,
     const struct auditchain_value *v, char out[AUDITCHAIN_HEX_LEN + 1])
 {
-	static const char tag[] = AC_TAG;
-	struct ac_hash	 h;
-	unsigned char	 prev[32], md[32], b[9];
-	size_t		 i, nl;
+	unsigned char	 stack[AC_SERIAL_STACK], prev[32], md[32];
+	struct ac_buf	 b = { stack, 0, sizeof(stack), 0 };
 	int		 rc = -1;
 
 	if (ac_unhex32(prev_hash, prev) == -1)
 		return -1;
-	if (ac_hash_init(&h, key) == -1)
-		goto out;
-	if (ac_hash_update(&h, tag, sizeof(tag)) == -1 ||
-	    ac_hash_update(&h, prev, sizeof(prev)) == -1)
-		goto out;
-	for (i = 0; i < AUDITCHAIN_C__MAX; i++) {
-		nl = strlen(auditchain_columns[i]);
-		b[0] = (unsigned char)nl;
-		if (ac_hash_update(&h, b, 1) == -1 ||
-		    ac_hash_update(&h, auditchain_columns[i], nl) == -1)
-			goto out;
-		switch (v[i].type) {
-		case AUDITCHAIN_V_INT:
-			b[0] = 0x01;
-			ac_be((uint64_t)v[i].i, b + 1, 8);
-			if (ac_hash_update(&h, b, 9) == -1)
-				goto out;
-			break;
-		case AUDITCHAIN_V_TEXT:
-			if (v[i].len > UINT32_MAX)
-				goto out;
-			b[0] = 0x02;
-			ac_be((uint64_t)v[i].len, b + 1, 4);
-			if (ac_hash_update(&h, b, 5) == -1 ||
-			    ac_hash_update(&h, v[i].s, v[i].len) == -1)
-				goto out;
-			break;
-		default:
-			b[0] = 0x00;
-			if (ac_hash_update(&h, b, 1) == -1)
-				goto out;
-			break;
-		}
+	if (ac_serialise(&b, prev, v) == 0 &&
+	    ac_digest(key, b.p, b.len, md) == 0) {
+		ac_hex(md, sizeof(md), out);
+		rc = 0;
 	}
-	if (ac_hash_final(&h, md) == -1)
-		goto out;
-	ac_hex(md, sizeof(md), out);
-	rc = 0;
-out:
-	ac_hash_free(&h);
+	if (b.heap)
+		free(b.p);
 	return rc;
 }
 

@@ -880,6 +880,81 @@ test_chain(void)
 	    AUDITCHAIN_DOWNGRADE, 1);
 }
 
+/* "synchronous": when rows are synced, and the constraints checked in C. */
+static void
+test_sync(void)
+{
+	struct audit_event ev;
+	struct audit	*a;
+	char		 err[BOUNDS_ERRMSG_LEN];
+	int		 rc;
+	KEEP(base, "sync.db");
+
+	bad_conf("synchronous WRITES is listed", "{\"synchronous\":\"x\"}",
+	    "\"FULL\", \"WRITES\" or \"NORMAL\"");
+	a = mk("{\"db\":\"sync.db\"}", err, sizeof(err));
+	if (a == NULL) {
+		T_OK(0, "sync writer: %s", err);
+		return;
+	}
+	T_OK(!audit_unsynced(a), "nothing to sync before the first row");
+	T_EQ_INT(write_n(a, 1, 0), 1, "FULL (default): a row is written");
+	T_OK(!audit_unsynced(a), "FULL: the row was synced before returning");
+	audit_free(a);
+
+	a = mk("{\"db\":\"sync.db\",\"synchronous\":\"NORMAL\"}", err,
+	    sizeof(err));
+	T_EQ_INT(a != NULL ? write_n(a, 2, 0) : 0, 2, "NORMAL: rows written");
+	T_OK(a != NULL && audit_unsynced(a), "NORMAL: the rows wait for a "
+	    "checkpoint");
+	T_OK(a != NULL && audit_sync(a, err, sizeof(err)) == 0 &&
+	    !audit_unsynced(a), "audit_sync syncs them");
+	audit_free(a);
+
+	a = mk("{\"db\":\"sync.db\",\"synchronous\":\"writes\"}", err,
+	    sizeof(err));
+	T_EQ_INT(a != NULL ? write_n(a, 1, 0) : 0, 1, "WRITES: a read's row "
+	    "is written");
+	T_OK(a != NULL && audit_unsynced(a), "WRITES: a row that changed "
+	    "nothing is not synced at once");
+	ev_make(&ev, "alice", 200);
+	ev.changes = 1;
+	T_OK(a != NULL && audit_write(a, &ev, err, sizeof(err)) == 0 &&
+	    !audit_unsynced(a), "WRITES: a row that may have changed data is "
+	    "synced, with every row before it");
+	audit_event_clear(&ev);
+
+	/* What the CHECK constraints would refuse, audit_write refuses. */
+	ev_make(&ev, "alice", 200);
+	AUDIT_SET(ev.auth_result, "maybe");
+	rc = a != NULL ? audit_write(a, &ev, err, sizeof(err)) : 0;
+	T_OK(rc == -1, "a row with auth_result outside its CHECK list is "
+	    "refused");
+	audit_event_clear(&ev);
+	ev_make(&ev, "alice", 200);
+	AUDIT_SET(ev.idem_status, "again");
+	rc = a != NULL ? audit_write(a, &ev, err, sizeof(err)) : 0;
+	T_OK(rc == -1, "a row with idem_status outside its CHECK list is "
+	    "refused");
+	audit_event_clear(&ev);
+	ev_make(&ev, "alice", 200);
+	AUDIT_SET(ev.idem_status, "in_flight");
+	AUDIT_SET(ev.auth_result, "revoked");
+	AUDIT_SET(ev.decision, "deny");
+	ev.retryable = 1;
+	T_OK(a != NULL && audit_write(a, &ev, err, sizeof(err)) == 0,
+	    "the last value of each CHECK list is accepted (%s)",
+	    a != NULL ? "written" : err);
+	audit_event_clear(&ev);
+	audit_free(a);
+	T_EQ_INT(sql_int(base, "SELECT count(*) FROM audit_events"), 6,
+	    "exactly the six valid rows are in the log");
+	T_EQ_INT(sql_int(base, "SELECT count(*) FROM audit_events WHERE "
+	    "auth_result NOT IN ('ok', 'missing', 'invalid', 'expired', "
+	    "'revoked', 'error') OR idem_status NOT IN ('new', 'replay', "
+	    "'conflict', 'in_flight')"), 0, "no row breaks a CHECK list");
+}
+
 static void
 test_sealed(void)
 {
@@ -1805,6 +1880,7 @@ main(void)
 	test_trace();
 	test_args();
 	test_chain();
+	test_sync();
 	test_sealed();
 	test_retention();
 	test_concurrency();
