@@ -14,6 +14,7 @@
 #include "apikey.h"
 #include "bounds.h"
 #include "log.h"
+#include "store.h"
 
 #define APIKEY_B62_REJECT	248	/* 4 * 62: bytes >= this are redrawn */
 #define APIKEY_RAND_CHUNK	64	/* bytes per RAND_bytes call */
@@ -331,16 +332,25 @@ out:
 	return rc;
 }
 
+/*
+ * The request path's two statements.  On a store's connection they are
+ * prepared once per process (store_stmt_get); the row itself is read
+ * anew on every call, so a revocation counts from the next request.
+ */
+static const char apikey_sql_verify[] =
+    "SELECT key_hash, id, name, scopes, created_at, last_used, "
+    "expires_at, revoked_at FROM api_keys WHERE id = ?1";
+static const char apikey_sql_touch[] =
+    "UPDATE api_keys SET last_used = ?2 WHERE id = ?1 AND "
+    "(last_used IS NULL OR last_used <= ?2 - ?3)";
+
 /* Sets last_used = now unless another process already did this minute. */
 static void
 apikey_touch(struct sqlite3 *db, const char *id, time_t now)
 {
-	static const char sql[] =
-	    "UPDATE api_keys SET last_used = ?2 WHERE id = ?1 AND "
-	    "(last_used IS NULL OR last_used <= ?2 - ?3)";
-	sqlite3_stmt	*st = NULL;
+	sqlite3_stmt	*st;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if ((st = store_stmt_get(db, apikey_sql_touch)) == NULL) {
 		log_warn("prepare: %s", sqlite3_errmsg(db));
 		return;
 	}
@@ -349,16 +359,13 @@ apikey_touch(struct sqlite3 *db, const char *id, time_t now)
 	sqlite3_bind_int(st, 3, APIKEY_TOUCH_SECS);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_warn("last_used not updated: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	store_stmt_put(db, st);
 }
 
 enum authres
 apikey_store_verify(struct sqlite3 *db, const char *key, size_t len,
     time_t now, struct apikey_info *info)
 {
-	static const char sql[] =
-	    "SELECT key_hash, id, name, scopes, created_at, last_used, "
-	    "expires_at, revoked_at FROM api_keys WHERE id = ?1";
 	struct apikey_info	 row;
 	sqlite3_stmt		*st = NULL;
 	const void		*stored;
@@ -379,7 +386,7 @@ apikey_store_verify(struct sqlite3 *db, const char *key, size_t len,
 	if (apikey_hash(key, len, hash) == -1)
 		return AUTH_ERROR;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if ((st = store_stmt_get(db, apikey_sql_verify)) == NULL) {
 		log_err("prepare: %s", sqlite3_errmsg(db));
 		res = AUTH_ERROR;
 		goto out;
@@ -400,7 +407,8 @@ apikey_store_verify(struct sqlite3 *db, const char *key, size_t len,
 	if (!match)
 		goto out;
 	apikey_row(st, 1, &row);
-	sqlite3_finalize(st);
+	/* Ends the read before the touch below writes. */
+	store_stmt_put(db, st);
 	st = NULL;
 
 	if (row.revoked_at != 0)
@@ -419,6 +427,6 @@ apikey_store_verify(struct sqlite3 *db, const char *key, size_t len,
 		*info = row;
 out:
 	OPENSSL_cleanse(hash, sizeof(hash));
-	sqlite3_finalize(st);
+	store_stmt_put(db, st);
 	return res;
 }

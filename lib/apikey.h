@@ -17,8 +17,11 @@
  * request.  Digests are compared with CRYPTO_memcmp.
  *
  * Knows nothing about HTTP or JWT.  Works on a caller-owned sqlite3 handle
- * that already has the migration applied; statements are prepared per call
- * (a few microseconds), so no state is kept between calls.
+ * that already has the migration applied.  On the state store's own
+ * connection (store_db) the request path's statements are prepared once
+ * per process and kept by the store (store_stmt_get); on any other handle
+ * they are prepared per call.  No key, row or verdict is ever cached:
+ * every verify reads the table.
  */
 #ifndef APIKEY_H
 #define APIKEY_H

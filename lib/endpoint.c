@@ -41,6 +41,7 @@ struct endpoint {
 	struct store		*store;
 	struct auth		*auth;
 	struct audit		*audit;
+	struct mcp_cache	*cache;		/* tools/list, serialised */
 };
 
 /* Everything one request needs; freed in one place. */
@@ -81,6 +82,8 @@ endpoint_new(const struct config *cfg, char *err, size_t errlen)
 		free(ep);
 		return NULL;
 	}
+	/* Without it (out of memory) every tools/list is built afresh. */
+	ep->cache = mcp_cache_new(cfg);
 	return ep;
 }
 
@@ -92,6 +95,7 @@ endpoint_free(struct endpoint *ep)
 	store_close(ep->store);
 	auth_free(ep->auth);
 	audit_free(ep->audit);
+	mcp_cache_free(ep->cache);
 	free(ep);
 }
 
@@ -122,16 +126,62 @@ static void
 ep_json(struct ep_req *r, int status, json_t *v)
 {
 	char	*s;
+	size_t	 len;
 
 	r->resp->status = status;
 	if (v == NULL) {
 		r->resp->status = 500;
 		return;
 	}
-	s = json_dumps(v, JSON_COMPACT);
+	s = jrpc_dumps(v, &len);
 	json_decref(v);
-	if (s == NULL || http_resp_body(r->resp, s, strlen(s),
+	if (s == NULL || http_resp_body(r->resp, s, len,
 	    "application/json") == -1)
+		r->resp->status = 500;
+}
+
+/*
+ * A JSON-RPC response whose result is already serialised (json, len
+ * bytes, borrowed): the bytes jrpc_result and ep_json would give, without
+ * building or walking the result again.  id is borrowed (NULL: omitted).
+ */
+static void
+ep_json_result(struct ep_req *r, json_t *id, const char *json, size_t len)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\"";
+	static const char mid[] = ",\"result\":";
+	char	*ids = NULL, *s;
+	size_t	 idlen = 0, n;
+
+	r->resp->status = 200;
+	if (id != NULL && (ids = jrpc_dumps(id, &idlen)) == NULL) {
+		r->resp->status = 500;
+		return;
+	}
+	n = sizeof(head) - 1 + (ids != NULL ? 6 + idlen : 0) +
+	    sizeof(mid) - 1 + len + 1;
+	if ((s = malloc(n + 1)) == NULL) {
+		free(ids);
+		r->resp->status = 500;
+		return;
+	}
+	n = 0;
+	memcpy(s, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	if (ids != NULL) {
+		memcpy(s + n, ",\"id\":", 6);
+		n += 6;
+		memcpy(s + n, ids, idlen);
+		n += idlen;
+	}
+	memcpy(s + n, mid, sizeof(mid) - 1);
+	n += sizeof(mid) - 1;
+	memcpy(s + n, json, len);
+	n += len;
+	s[n++] = '}';
+	s[n] = '\0';
+	free(ids);
+	if (http_resp_body(r->resp, s, n, "application/json") == -1)
 		r->resp->status = 500;
 }
 
@@ -565,8 +615,9 @@ ep_metadata_url(struct endpoint *ep, struct ep_req *r, char *buf, size_t len)
 }
 
 /*
- * Rate limits (issue 5): the principal's total bucket, then the tool's.
- * A broken counter lets the call through (logged by the store) rather
+ * Rate limits (issue 5): the principal's total bucket, then the tool's,
+ * in one transaction of the state database (one commit for both).  A
+ * broken counter lets the call through (logged by the store) rather
  * than lock every caller out.
  */
 static int
@@ -575,7 +626,10 @@ ep_rate_take(void *arg, const struct tool *t, int *retry_after)
 	struct ep_req	*r = arg;
 	struct store	*st;
 	const struct config *cfg = r->ep->cfg;
-	char		 bucket[AUTH_PRINCIPAL_LEN + BOUNDS_TOOL_NAME_LEN + 8];
+	char		 pb[AUTH_PRINCIPAL_LEN + 8];
+	char		 tb[AUTH_PRINCIPAL_LEN + BOUNDS_TOOL_NAME_LEN + 8];
+	struct store_rate b[2];
+	size_t		 n = 0;
 	int64_t		 now;
 	struct timespec	 ts;
 
@@ -586,19 +640,21 @@ ep_rate_take(void *arg, const struct tool *t, int *retry_after)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	if (cfg->rate.per_minute > 0) {
-		snprintf(bucket, sizeof(bucket), "p\x1f%s", r->principal);
-		if (store_rate_take(st, bucket, cfg->rate.per_minute,
-		    cfg->rate.burst, now, retry_after) == 0)
-			return 0;
+		snprintf(pb, sizeof(pb), "p\x1f%s", r->principal);
+		b[n].bucket = pb;
+		b[n].per_minute = cfg->rate.per_minute;
+		b[n].burst = cfg->rate.burst;
+		n++;
 	}
 	if (t->rate.per_minute > 0) {
-		snprintf(bucket, sizeof(bucket), "t\x1f%s\x1f%s", r->principal,
+		snprintf(tb, sizeof(tb), "t\x1f%s\x1f%s", r->principal,
 		    t->name);
-		if (store_rate_take(st, bucket, t->rate.per_minute,
-		    t->rate.burst, now, retry_after) == 0)
-			return 0;
+		b[n].bucket = tb;
+		b[n].per_minute = t->rate.per_minute;
+		b[n].burst = t->rate.burst;
+		n++;
 	}
-	return 1;
+	return store_rate_take_all(st, b, n, now, retry_after) == 0 ? 0 : 1;
 }
 
 static int
@@ -822,6 +878,9 @@ ep_audit_call(struct ep_req *r, enum mcp_rc rc, const struct mcp_outcome *out)
 		    "no_scope_required");
 	AUDIT_SET(r->ev.idem_key_hash, out->idem_key);
 	AUDIT_SET(r->ev.idem_status, out->idem_status);
+	/* A call that reached a write tool: "WRITES" syncs its row. */
+	if (out->tool != NULL && !out->tool->read_only && rc != MCP_DENIED)
+		r->ev.changes = 1;
 	if (rc != MCP_RESULT || !out->tool_is_error)
 		return;
 	if (e->cat != TOOL_ERR_NONE) {
@@ -1094,6 +1153,7 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 	who.era = r->era;
 	/* What a caller sees depends on its credential unless none is asked. */
 	who.cache_private = auth_required(ep->auth);
+	who.cache = ep->cache;
 	rc = mcp_handle(ep->cfg, &who, &msg, &result, &err, &out);
 	if (msg.kind == JRPC_REQUEST && strcmp(msg.method, "tools/call") == 0)
 		ep_audit_call(r, rc, &out);
@@ -1113,6 +1173,11 @@ ep_post(struct endpoint *ep, struct ep_req *r)
 		    200, jrpc_error_response(msg.id, &err));
 		break;
 	case MCP_RESULT:
+		if (result == NULL && out.result_json != NULL) {
+			ep_json_result(r, msg.id, out.result_json,
+			    out.result_json_len);
+			break;
+		}
 		if (is_init && ep->cfg->sessions) {
 			struct store *st = ep_store(ep);
 			char owner[EP_OWNER_LEN];

@@ -68,6 +68,19 @@ void	jrpc_error_clear(struct jrpc_error *err);
 json_t	*jrpc_result(json_t *id, json_t *result);
 json_t	*jrpc_error_response(json_t *id, const struct jrpc_error *err);
 
+/*
+ * Serialises v as compact JSON: byte for byte what json_dumps(v,
+ * JSON_COMPACT | JSON_ENCODE_ANY) gives (insertion order, the same
+ * escapes, reals formatted by jansson itself), at a fraction of the cost:
+ * runs of plain ASCII are copied whole instead of character by character.
+ * Response bodies and tool results are serialised on every request.
+ * OUT: len (may be NULL), the length without the NUL.  Returns a string
+ * (owned by the caller: free()) or NULL on OOM, invalid UTF-8 or any
+ * value json_dumps would refuse.
+ */
+char	*jrpc_dumps(const json_t *v, size_t *len)
+	    __attribute__((warn_unused_result));
+
 /* Checks nesting depth without building anything.  0 ok, -1 too deep. */
 int	jrpc_depth_ok(const char *buf, size_t len, int max);
 

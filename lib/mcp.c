@@ -462,8 +462,10 @@ mcp_tool_ok_result(struct tool_result *r)
 
 	if (content == NULL) {
 		/* Structured results also go out as text (tools §). */
-		s = json_dumps(r->structured ? r->structured : json_null(),
-		    JSON_COMPACT);
+		/* json_dumps without JSON_ENCODE_ANY: a bare value fails. */
+		s = json_is_object(r->structured) ||
+		    json_is_array(r->structured) ?
+		    jrpc_dumps(r->structured, NULL) : NULL;
 		if (s == NULL)
 			return NULL;
 		content = json_pack("[{s:s,s:s}]", "type", "text", "text", s);
@@ -704,6 +706,115 @@ mcp_modern_unknown(const char *m, struct jrpc_error *err)
 	return MCP_ERROR;
 }
 
+/* Bytes of a visibility bitmap, and the most tools a cache entry keys. */
+#define MCP_CACHE_TOOLS_MAX	1024
+#define MCP_CACHE_BITS		(MCP_CACHE_TOOLS_MAX / 8)
+
+struct mcp_cache_entry {
+	int		 modern;
+	int		 cache_private;
+	size_t		 off;		/* the cursor's offset, 0: none */
+	unsigned char	 vis[MCP_CACHE_BITS]; /* tools the caller may see */
+	char		*json;		/* the serialised result */
+	size_t		 len;
+};
+
+struct mcp_cache {
+	const struct config	*cfg;
+	struct mcp_cache_entry	 e[MCP_CACHE_MAX];
+	size_t			 n;
+	size_t			 next;	/* replaced next when full */
+};
+
+struct mcp_cache *
+mcp_cache_new(const struct config *cfg)
+{
+	struct mcp_cache *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->cfg = cfg;
+	return c;
+}
+
+void
+mcp_cache_free(struct mcp_cache *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].json);
+	free(c);
+}
+
+/*
+ * tools/list through who->cache: the key is everything the result depends
+ * on besides the configuration (the era, cacheScope, the cursor and which
+ * tools from the cursor on the caller may see).  Returns MCP_RESULT with
+ * out->result_json set, or -2 when the request is not for the cache (a
+ * bad cursor, too many tools, OOM): the caller builds it as usual.
+ */
+static int
+mcp_tools_list_cached(const struct config *cfg, const struct mcp_caller *who,
+    json_t *params, struct jrpc_error *err, struct mcp_outcome *out)
+{
+	struct mcp_cache	*c = who->cache;
+	struct mcp_cache_entry	*e;
+	unsigned char		 vis[MCP_CACHE_BITS];
+	json_t			*cur, *result = NULL;
+	size_t			 i, off = 0, len;
+	char			*json;
+	int			 modern = who->era == MCP_ERA_MODERN;
+
+	if (c == NULL || c->cfg != cfg || cfg->ntools > MCP_CACHE_TOOLS_MAX)
+		return -2;
+	cur = json_object_get(params, "cursor");
+	if (cur != NULL && (!json_is_string(cur) ||
+	    mcp_cursor_parse(cfg, json_string_value(cur), &off) == -1))
+		return -2;
+	memset(vis, 0, sizeof(vis));
+	for (i = off; i < cfg->ntools; i++)
+		if (mcp_visible(who, cfg->tools[i]))
+			vis[i / 8] |= (unsigned char)(1U << (i % 8));
+	for (i = 0; i < c->n; i++) {
+		e = &c->e[i];
+		if (e->modern == modern && e->off == off &&
+		    (!modern || e->cache_private == who->cache_private) &&
+		    memcmp(e->vis, vis, sizeof(vis)) == 0) {
+			out->result_json = e->json;
+			out->result_json_len = e->len;
+			return MCP_RESULT;
+		}
+	}
+	if (mcp_tools_list(cfg, who, params, &result, err) != MCP_RESULT)
+		return -2;
+	if ((modern && mcp_modern_wrap(cfg, who, "tools/list", result) ==
+	    -1) || (json = jrpc_dumps(result, &len)) == NULL) {
+		json_decref(result);
+		return -2;
+	}
+	json_decref(result);
+	if (c->n < MCP_CACHE_MAX)
+		e = &c->e[c->n++];
+	else {
+		/* Full: more visibility sets than expected; take turns. */
+		e = &c->e[c->next];
+		c->next = (c->next + 1) % MCP_CACHE_MAX;
+		free(e->json);
+	}
+	e->modern = modern;
+	e->cache_private = who->cache_private;
+	e->off = off;
+	memcpy(e->vis, vis, sizeof(vis));
+	e->json = json;
+	e->len = len;
+	out->result_json = e->json;
+	out->result_json_len = e->len;
+	return MCP_RESULT;
+}
+
 enum mcp_rc
 mcp_handle(const struct config *cfg, const struct mcp_caller *who,
     const struct jrpc_msg *msg, json_t **result, struct jrpc_error *err,
@@ -730,8 +841,12 @@ mcp_handle(const struct config *cfg, const struct mcp_caller *who,
 	}
 	if (modern && strcmp(m, "server/discover") == 0)
 		rc = mcp_discover(cfg, result, err);
-	else if (strcmp(m, "tools/list") == 0)
+	else if (strcmp(m, "tools/list") == 0) {
+		if (mcp_tools_list_cached(cfg, who, params, err, out) ==
+		    MCP_RESULT)
+			return MCP_RESULT;
 		rc = mcp_tools_list(cfg, who, params, result, err);
+	}
 	else if (strcmp(m, "tools/call") == 0) {
 		if (params == NULL) {
 			jrpc_error_set(err, JRPC_INVALID_PARAMS, NULL,

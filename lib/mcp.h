@@ -18,6 +18,7 @@
 #include "tool.h"
 
 struct config;
+struct mcp_cache;
 
 /*
  * The revisions this server speaks, newest first (NULL-terminated): the
@@ -113,6 +114,12 @@ struct mcp_caller {
 	 * "private"), 0 if not ("public").
 	 */
 	int		 cache_private;
+	/*
+	 * Serialised results that depend only on the configuration and on
+	 * what the caller may see (tools/list), kept for the life of the
+	 * process (borrowed; NULL: build every result afresh).
+	 */
+	struct mcp_cache *cache;
 };
 
 /* What happened, for the transport (sessions) and the audit log. */
@@ -127,6 +134,13 @@ struct mcp_outcome {
 	char			 idem_key[DIGEST_HEX_LEN + 1]; /* scoped, "" none */
 	const char		*idem_status;	/* new, replay, conflict,
 						   in_flight; NULL none */
+	/*
+	 * MCP_RESULT with who->cache: the result already serialised
+	 * (compact JSON, borrowed from the cache, valid until
+	 * mcp_cache_free), and *result is NULL.  NULL otherwise.
+	 */
+	const char		*result_json;
+	size_t			 result_json_len;
 };
 
 enum mcp_rc {
@@ -137,14 +151,27 @@ enum mcp_rc {
 };
 
 /*
+ * A cache of serialised tools/list results for one configuration, whose
+ * tools and scopes never change while the process runs: one entry per
+ * (era, cacheScope, cursor, set of tools the caller may see), at most
+ * MCP_CACHE_MAX, so a principal sees exactly what it would see without
+ * it.  Returns a cache (free with mcp_cache_free) or NULL on OOM.
+ */
+#define MCP_CACHE_MAX	32
+struct mcp_cache *mcp_cache_new(const struct config *cfg)
+		    __attribute__((warn_unused_result));
+void		 mcp_cache_free(struct mcp_cache *);
+
+/*
  * Handles one message in who->era.  Legacy: initialize, ping, tools/list,
  * tools/call.  Modern: server/discover, tools/list, tools/call, with the
  * message's _meta already checked by mcp_meta_check; every result gets
  * resultType "complete" and _meta io.modelcontextprotocol/serverInfo,
  * tools/list and server/discover ttlMs and cacheScope.  Anything else is
  * -32601 (in the modern era initialize and ping too).
- * OUT: result (owned by the caller) for MCP_RESULT; err for MCP_ERROR; out
- * always (clear out->terr with tool_error_clear).
+ * OUT: result (owned by the caller) for MCP_RESULT, or NULL when
+ * out->result_json holds it (tools/list with who->cache); err for
+ * MCP_ERROR; out always (clear out->terr with tool_error_clear).
  */
 enum mcp_rc	 mcp_handle(const struct config *cfg,
 		    const struct mcp_caller *who, const struct jrpc_msg *msg,

@@ -7,6 +7,7 @@
 #ifndef STORE_H
 #define STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -23,6 +24,26 @@ void		 store_close(struct store *);
 
 /* The underlying connection, for modules that keep their tables here. */
 struct sqlite3	*store_db(struct store *);
+
+struct sqlite3_stmt;
+
+/*
+ * A statement for sql on db, for modules that keep their tables in the
+ * state database but get only its connection (apikey, auth).  sql must be
+ * a string constant: its address is the cache key.  When db is a store's
+ * connection (store_db), the statement is prepared once
+ * (SQLITE_PREPARE_PERSISTENT) and kept until store_close, so a request
+ * pays for binding and stepping only; on any other connection (a test's,
+ * a tool's) it is prepared now.  Nothing but the compiled statement is
+ * kept: every call still reads the database.  Hand it back with
+ * store_stmt_put, which resets it (ending its read, releasing locks) or
+ * finalizes it.  Returns NULL on a prepare error (the message is in
+ * sqlite3_errmsg(db)).
+ */
+struct sqlite3_stmt *store_stmt_get(struct sqlite3 *db, const char *sql)
+		    __attribute__((warn_unused_result));
+/* Gives back a statement from store_stmt_get (NULL: nothing). */
+void		 store_stmt_put(struct sqlite3 *db, struct sqlite3_stmt *st);
 
 struct store_session {
 	char	 principal[256];
@@ -61,6 +82,25 @@ int	store_session_delete(struct store *, const char *sid)
  */
 int	store_rate_take(struct store *, const char *bucket, int per_minute,
 	    int burst, int64_t now_us, int *retry_after)
+	    __attribute__((warn_unused_result));
+
+/* One bucket for store_rate_take_all; bucket is borrowed. */
+struct store_rate {
+	const char	*bucket;
+	int		 per_minute;
+	int		 burst;
+};
+
+/*
+ * store_rate_take for n buckets in order, in one write transaction (one
+ * commit instead of n): a token is taken from each until one is empty,
+ * and the buckets after an empty one are not touched, exactly as n calls
+ * of store_rate_take would leave them.  Returns 1 all taken, 0 empty
+ * (OUT: retry_after, for the empty bucket), -1 on a database error (any
+ * change of this call is rolled back).
+ */
+int	store_rate_take_all(struct store *, const struct store_rate *b,
+	    size_t n, int64_t now_us, int *retry_after)
 	    __attribute__((warn_unused_result));
 
 #endif /* STORE_H */
