@@ -10,6 +10,7 @@
 #include "digest.h"
 #include "log.h"
 #include "migrate.h"
+#include "sqlbusy.h"
 #include "store.h"
 
 #define STORE_BUSY_MS	5000
@@ -189,7 +190,7 @@ store_open(const char *path, char *err, size_t errlen)
 		    path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlbusy_set(s->db, STORE_BUSY_MS);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (migrate_wal(s->db) == -1 ||
