@@ -1080,6 +1080,18 @@ audit_unsynced(const struct audit *a)
 	return a->db != NULL && a->unsynced > 0;
 }
 
+int
+audit_sync_due_ms(const struct audit *a)
+{
+	int64_t	 left;
+
+	if (a->sync != AUDIT_SYNC_WRITES || !audit_unsynced(a))
+		return -1;
+	left = a->synced_us + (int64_t)AUDIT_SYNC_LAG_MS * 1000 -
+	    au_now_us(CLOCK_MONOTONIC);
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
 
 /* Retention on the write path: at most every AUDIT_PRUNE_INTERVAL_S. */
 static int

@@ -122,6 +122,14 @@ int		 audit_sync(struct audit *, char *err, size_t errlen)
 		    __attribute__((warn_unused_result));
 int		 audit_unsynced(const struct audit *);
 
+/*
+ * "synchronous": "WRITES": milliseconds until this process's unsynced
+ * rows are due for audit_sync (0: now), or -1 when none wait.  A worker
+ * with nothing to do waits at most that long for its next request, then
+ * syncs.
+ */
+int		 audit_sync_due_ms(const struct audit *);
+
 /* Syncs what is unsynced, closes the database, wipes the key.  NULL-safe. */
 void		 audit_free(struct audit *);
 

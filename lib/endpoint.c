@@ -99,6 +99,21 @@ endpoint_free(struct endpoint *ep)
 	free(ep);
 }
 
+int
+endpoint_idle_ms(const struct endpoint *ep)
+{
+	return audit_sync_due_ms(ep->audit);
+}
+
+void
+endpoint_idle(struct endpoint *ep)
+{
+	char	 err[BOUNDS_ERRMSG_LEN];
+
+	if (audit_sync(ep->audit, err, sizeof(err)) == -1)
+		log_err("%s", err);
+}
+
 static struct store *
 ep_store(struct endpoint *ep)
 {

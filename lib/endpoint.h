@@ -40,6 +40,15 @@ struct endpoint	*endpoint_new(const struct config *cfg, char *err,
 		    size_t errlen);
 void		 endpoint_free(struct endpoint *);
 
+/*
+ * Between requests: endpoint_idle_ms is how long the caller may wait for
+ * the next request before calling endpoint_idle (milliseconds; -1: no
+ * limit).  endpoint_idle does the deferred work: it syncs audit rows that
+ * "synchronous": "WRITES" left unsynced.
+ */
+int		 endpoint_idle_ms(const struct endpoint *);
+void		 endpoint_idle(struct endpoint *);
+
 /* Handles one request.  OUT: resp (free with http_resp_reset). */
 void		 endpoint_handle(struct endpoint *, const struct http_req *,
 		    struct http_resp *resp);

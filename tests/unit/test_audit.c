@@ -900,6 +900,7 @@ test_sync(void)
 	T_OK(!audit_unsynced(a), "nothing to sync before the first row");
 	T_EQ_INT(write_n(a, 1, 0), 1, "FULL (default): a row is written");
 	T_OK(!audit_unsynced(a), "FULL: the row was synced before returning");
+	T_EQ_INT(audit_sync_due_ms(a), -1, "FULL: no sync is ever due later");
 	audit_free(a);
 
 	a = mk("{\"db\":\"sync.db\",\"synchronous\":\"NORMAL\"}", err,
@@ -917,11 +918,19 @@ test_sync(void)
 	    "is written");
 	T_OK(a != NULL && audit_unsynced(a), "WRITES: a row that changed "
 	    "nothing is not synced at once");
+	{
+		int due = a != NULL ? audit_sync_due_ms(a) : -1;
+
+		T_OK(due >= 0 && due <= AUDIT_SYNC_LAG_MS, "WRITES: it is due "
+		    "within AUDIT_SYNC_LAG_MS (%d ms)", due);
+	}
 	ev_make(&ev, "alice", 200);
 	ev.changes = 1;
 	T_OK(a != NULL && audit_write(a, &ev, err, sizeof(err)) == 0 &&
 	    !audit_unsynced(a), "WRITES: a row that may have changed data is "
 	    "synced, with every row before it");
+	T_EQ_INT(a != NULL ? audit_sync_due_ms(a) : 0, -1, "WRITES: then no "
+	    "sync is due");
 	audit_event_clear(&ev);
 
 	/* What the CHECK constraints would refuse, audit_write refuses. */
