@@ -26,6 +26,7 @@
 #include "http.h"
 #include "jwt.h"
 #include "log.h"
+#include "store.h"
 
 struct auth {
 	const struct config	*cfg;
@@ -113,6 +114,18 @@ auth_int(json_t *o, const char *key, int def, int min, int max, int *out,
 	return 0;
 }
 
+/*
+ * A key file that fails when the first token needing it arrives (lazy
+ * keysets): the deployment is broken, not the token, so it is logged as
+ * an error; such tokens then get AUTH_ERROR (503).  msg is "path: what is
+ * wrong" and never holds key material.
+ */
+static void
+auth_jwt_report(const char *msg)
+{
+	log_err("JWT key file (run `mcpgate check`): %s", msg);
+}
+
 static int
 auth_jwt(struct auth *a, json_t *j, char *err, size_t errlen)
 {
@@ -174,6 +187,13 @@ auth_jwt(struct auth *a, json_t *j, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/*
+	 * The server (CONFIG_LAZY_KEYS) reads a key file only when a token
+	 * needs it: a CGI process serving an API key never decodes a key.
+	 * `mcpgate check` reads and checks them all now.
+	 */
+	if (a->cfg->flags & CONFIG_LAZY_KEYS)
+		jwt_keyset_set_lazy(a->jwt, auth_jwt_report);
 	keys = json_object_get(j, "keys");
 	if (!json_is_array(keys) || json_array_size(keys) == 0) {
 		snprintf(err, errlen, "/auth/jwt/keys: required: at least one "
@@ -514,13 +534,15 @@ int
 auth_throttle_check(struct auth *a, struct sqlite3 *db, const char *addr,
     time_t now)
 {
+	/* A string constant: store_stmt_get keeps it prepared by address. */
+	static const char sql[] = "SELECT blocked_until FROM auth_failures "
+	    "WHERE addr = ?1";
 	sqlite3_stmt	*st;
 	int		 wait = 0;
 
 	if (db == NULL || addr == NULL)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT blocked_until FROM auth_failures "
-	    "WHERE addr = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = store_stmt_get(db, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -529,7 +551,7 @@ auth_throttle_check(struct auth *a, struct sqlite3 *db, const char *addr,
 		if (until > now)
 			wait = (int)(until - now);
 	}
-	sqlite3_finalize(st);
+	store_stmt_put(db, st);
 	return wait;
 }
 
@@ -537,15 +559,11 @@ void
 auth_throttle_fail(struct auth *a, struct sqlite3 *db, const char *addr,
     time_t now)
 {
-	sqlite3_stmt	*st;
-
-	if (db == NULL || addr == NULL)
-		return;
 	/*
 	 * One statement: a window that ran out starts again at 1, and the
 	 * failure that reaches the limit blocks, even the first (limit 1).
 	 */
-	if (sqlite3_prepare_v2(db,
+	static const char sql[] =
 	    "INSERT INTO auth_failures (addr, window_start, failures, "
 	    "blocked_until) VALUES (?1, ?2, 1, CASE WHEN ?4 <= 1 THEN "
 	    "?2 + ?5 ELSE 0 END) ON CONFLICT(addr) DO UPDATE SET "
@@ -555,8 +573,12 @@ auth_throttle_fail(struct auth *a, struct sqlite3 *db, const char *addr,
 	    "ELSE window_start END, "
 	    "blocked_until = CASE WHEN (CASE WHEN window_start + ?3 <= ?2 "
 	    "THEN 1 ELSE failures + 1 END) >= ?4 THEN ?2 + ?5 "
-	    "ELSE blocked_until END",
-	    -1, &st, NULL) != SQLITE_OK) {
+	    "ELSE blocked_until END";
+	sqlite3_stmt	*st;
+
+	if (db == NULL || addr == NULL)
+		return;
+	if ((st = store_stmt_get(db, sql)) == NULL) {
 		log_err("throttle: %s", sqlite3_errmsg(db));
 		return;
 	}
@@ -567,5 +589,5 @@ auth_throttle_fail(struct auth *a, struct sqlite3 *db, const char *addr,
 	sqlite3_bind_int(st, 5, a->th_block);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_err("throttle: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	store_stmt_put(db, st);
 }

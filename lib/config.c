@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "bounds.h"
 #include "config.h"
@@ -581,14 +583,73 @@ static const char *const top_keys[] = {
 	"server", "auth", "audit", "databases", "tools", "$comment", NULL
 };
 
+/*
+ * Reads the whole file at path with read(2) and parses it with json_loadb
+ * (json_load_file goes through stdio, which a plain CGI process pays for
+ * on every request), checking the size on the descriptor it reads: at
+ * most BOUNDS_CONFIG_BYTES, even if the file grows meanwhile.  Returns
+ * the JSON or NULL with err set.
+ */
+static json_t *
+cfg_read(const char *path, char *err, size_t errlen)
+{
+	json_error_t	 jerr;
+	json_t		*root = NULL;
+	struct stat	 sb;
+	char		*buf = NULL;
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (sb.st_size > BOUNDS_CONFIG_BYTES) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    BOUNDS_CONFIG_BYTES);
+		goto out;
+	}
+	/* One byte more than the size: a file that grew is read to EOF. */
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf + got, (size_t)sb.st_size + 1 - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > (size_t)sb.st_size) {
+			snprintf(err, errlen, "%s: changed while being read",
+			    path);
+			goto out;
+		}
+	}
+	root = json_loadb(buf, got, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
+		    jerr.column, jerr.text);
+out:
+	free(buf);
+	if (fd != -1)
+		close(fd);
+	return root;
+}
+
 struct config *
 config_load(const char *path, int flags, char *err, size_t errlen)
 {
 	struct cfgctx	 c;
 	struct config	*cfg = NULL;
 	json_t		*root = NULL, *tools, *t;
-	json_error_t	 jerr;
-	struct stat	 sb;
 	char		*copy = NULL;
 	size_t		 i;
 
@@ -596,22 +657,9 @@ config_load(const char *path, int flags, char *err, size_t errlen)
 	c.file = path;
 	c.err = err;
 	c.errlen = errlen;
+	if ((root = cfg_read(path, err, errlen)) == NULL)
+		return NULL;
 	snprintf(err, errlen, "%s: out of memory", path);
-	if (stat(path, &sb) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (sb.st_size > BOUNDS_CONFIG_BYTES) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    BOUNDS_CONFIG_BYTES);
-		return NULL;
-	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
-		    jerr.column, jerr.text);
-		return NULL;
-	}
 	if ((copy = strdup(path)) == NULL ||
 	    (c.dir = realpath(dirname(copy), NULL)) == NULL)
 		goto fail;
@@ -624,6 +672,7 @@ config_load(const char *path, int flags, char *err, size_t errlen)
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
 	    (cfg->path = strdup(path)) == NULL)
 		goto fail;
+	cfg->flags = flags;
 	if (cfg_server(&c, cfg, json_object_get(root, "server")) == -1 ||
 	    cfg_databases(&c, cfg, json_object_get(root, "databases")) == -1)
 		goto fail;

@@ -46,10 +46,18 @@ struct config {
 	size_t		 ndbs;
 	struct tool	**tools;	/* in config order */
 	size_t		 ntools;
+	int		 flags;		/* as given to config_load */
 };
 
 /* Flags for config_load. */
 #define CONFIG_VERIFY	0x01	/* also open databases and prepare SQL */
+/*
+ * The server's request path: auth_new only records the JWT key files, and
+ * each is read when the first token that may need it arrives, so a plain
+ * CGI request with an API key never decodes a key.  Without it auth_new
+ * reads and checks every key file now (`mcpgate check`, tests).
+ */
+#define CONFIG_LAZY_KEYS	0x02
 
 /*
  * Loads and checks the config at path.  Returns the config (free with

@@ -3,7 +3,9 @@
  * once (PEM, JWKS, HS256 secret files) and pinned to their algorithms;
  * tokens are bounded before parsing, the algorithm comes from the key and
  * not from the token (RFC 8725 §3.1), and every claim is checked here.
- * Nothing in this file logs; callers log the static reason strings.
+ * Nothing in this file logs; callers log the static reason strings, and a
+ * lazy keyset reports a key file that fails at first use through the
+ * caller's callback.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -19,6 +21,7 @@
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
@@ -80,11 +83,14 @@ struct jwt_source {
 	struct timespec	 mtim;
 	struct jwt_key	*keys;		/* from the last successful load */
 	size_t		 nkeys;
+	int		 tried;		/* 0: lazy and not read yet */
 };
 
 struct jwt_keyset {
 	unsigned int	 allowed;
-	EVP_MD		*sha256;	/* fetched once, not per verify */
+	int		 lazy;		/* read key files at first use */
+	void		(*report)(const char *);	/* lazy load failed */
+	EVP_MD		*sha256;	/* fetched at first use, then kept */
 	struct jwt_source src[JWT_SOURCES_MAX];
 	size_t		 nsrc;
 };
@@ -148,11 +154,21 @@ jwt_keyset_new(unsigned int allowed)
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return NULL;
 	ks->allowed = allowed;
-	if ((ks->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
-		free(ks);
-		return NULL;
-	}
+	/*
+	 * SHA-256 is fetched by the first verification, not here: the fetch
+	 * initialises OpenSSL's providers (millions of instructions), which
+	 * a plain CGI process serving an API key never needs.
+	 */
 	return ks;
+}
+
+void
+jwt_keyset_set_lazy(struct jwt_keyset *ks, void (*report)(const char *))
+{
+	if (ks == NULL)
+		return;
+	ks->lazy = 1;
+	ks->report = report;
 }
 
 void
@@ -294,13 +310,48 @@ jwt_kid_ok(const char *kid)
 	return kid != NULL && (len = strlen(kid)) > 0 && len <= JWT_KID_MAX;
 }
 
+/*
+ * Decodes the PEM public key in buf as the key type alg needs.  Naming
+ * the type spares OpenSSL trying every decoder it has, which
+ * PEM_read_bio_PUBKEY does (about 4 million instructions per key, paid by
+ * every plain CGI request with a JWT).  Anything else (another key type,
+ * PKCS#1 "RSA PUBLIC KEY") goes the general way, so the caller's checks
+ * and messages stay the same.
+ */
+static EVP_PKEY *
+jwt_pem_pubkey(const unsigned char *buf, size_t len, enum jwt_sigalg alg)
+{
+	OSSL_DECODER_CTX	*dctx;
+	EVP_PKEY		*pkey = NULL;
+	BIO			*bio;
+	const unsigned char	*p = buf;
+	size_t			 left = len;
+	const char		*type;
+
+	type = alg == JWT_SIG_ES256 ? "EC" : alg == JWT_SIG_EDDSA ?
+	    "ED25519" : "RSA";
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM",
+	    "SubjectPublicKeyInfo", type, EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+	if (dctx != NULL && OSSL_DECODER_from_data(dctx, &p, &left) != 1) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	OSSL_DECODER_CTX_free(dctx);
+	if (pkey != NULL)
+		return pkey;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return NULL;
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return pkey;
+}
+
 static int
 jwt_load_pem(const struct jwt_keyset *ks, const struct jwt_source *s,
     unsigned char *buf, size_t len, struct jwt_key **keys, size_t *nkeys,
     char *err, size_t errlen)
 {
 	struct jwt_key	*k = NULL;
-	BIO		*bio = NULL;
 	EVP_PKEY	*pkey = NULL;
 	int		 rc = -1;
 
@@ -309,8 +360,7 @@ jwt_load_pem(const struct jwt_keyset *ks, const struct jwt_source *s,
 		    "the public key only", s->path);
 		goto out;
 	}
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
-	    (pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL) {
+	if ((pkey = jwt_pem_pubkey(buf, len, s->alg)) == NULL) {
 		snprintf(err, errlen, "%s: no PEM public key", s->path);
 		goto out;
 	}
@@ -334,7 +384,6 @@ jwt_load_pem(const struct jwt_keyset *ks, const struct jwt_source *s,
 out:
 	jwt_keys_free(k, 1);
 	EVP_PKEY_free(pkey);
-	BIO_free(bio);
 	return rc;
 }
 
@@ -749,8 +798,11 @@ jwt_keyset_add(struct jwt_keyset *ks, enum jwt_srckind kind,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (jwt_source_load(ks, s, err, errlen) == -1)
-		goto fail;
+	if (!ks->lazy) {
+		if (jwt_source_load(ks, s, err, errlen) == -1)
+			goto fail;
+		s->tried = 1;
+	}
 	ks->nsrc++;
 	return 0;
 fail:
@@ -806,6 +858,8 @@ jwt_keyset_refresh(struct jwt_keyset *ks, char *err, size_t errlen)
 		return 0;
 	for (i = 0; i < ks->nsrc; i++) {
 		s = &ks->src[i];
+		if (!s->tried)
+			continue;	/* lazy: jwt_verify reads it first */
 		if (stat(s->path, &st) == -1) {
 			/* Report the disappearance once. */
 			if (s->present) {
@@ -958,6 +1012,51 @@ jwt_key_pick(const struct jwt_keyset *ks, enum jwt_sigalg alg,
 		return only;
 	*why = kid != NULL ? "unknown kid" : "no kid and several keys";
 	return NULL;
+}
+
+/* 1 if source s may hold a key for alg (a JWKS may hold any). */
+static int
+jwt_source_serves(const struct jwt_source *s, enum jwt_sigalg alg)
+{
+	switch (s->kind) {
+	case JWT_SRC_PEM:
+		return s->alg == alg;
+	case JWT_SRC_SECRET:
+		return alg == JWT_SIG_HS256;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Lazy keysets: reads, once, every source not read yet that may hold a
+ * key for alg; a failure goes to ks->report (the path and what is wrong,
+ * never key material) and is retried only when the file changes
+ * (jwt_keyset_refresh).  Returns 1 if a source that may serve alg has no
+ * keys because its file could not be loaded, else 0.
+ */
+static int
+jwt_keyset_need(struct jwt_keyset *ks, enum jwt_sigalg alg)
+{
+	struct jwt_source	*s;
+	char			 err[BOUNDS_ERRMSG_LEN];
+	size_t			 i;
+	int			 missing = 0;
+
+	for (i = 0; i < ks->nsrc; i++) {
+		s = &ks->src[i];
+		if (!jwt_source_serves(s, alg))
+			continue;
+		if (!s->tried) {
+			s->tried = 1;
+			if (jwt_source_load(ks, s, err, sizeof(err)) == -1 &&
+			    ks->report != NULL)
+				ks->report(err);
+		}
+		if (s->nkeys == 0)
+			missing = 1;
+	}
+	return missing;
 }
 
 /* typ (RFC 7519 §5.1, RFC 9068 §2.1): media types compare caselessly. */
@@ -1147,7 +1246,7 @@ jwt_strdup_opt(const char *s, int *oom)
 }
 
 enum authres
-jwt_verify(const struct jwt_keyset *ks, const char *tok, size_t len,
+jwt_verify(struct jwt_keyset *ks, const char *tok, size_t len,
     time_t now, time_t leeway, const char *want_iss, const char *want_aud,
     struct jwt_claims *out, char *reason, size_t reasonlen)
 {
@@ -1161,7 +1260,7 @@ jwt_verify(const struct jwt_keyset *ks, const char *tok, size_t len,
 	enum jwt_sigalg		 alg;
 	enum authres		 res = AUTH_INVALID;
 	time_t			 exp = 0, nbf = 0, iat = 0;
-	int			 has_nbf, has_iat, bad = 0, oom = 0;
+	int			 has_nbf, has_iat, bad = 0, oom = 0, missing;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
@@ -1241,8 +1340,25 @@ jwt_verify(const struct jwt_keyset *ks, const char *tok, size_t len,
 			goto fail;
 		}
 	}
-	if ((k = jwt_key_pick(ks, alg, kid, &why)) == NULL)
+	/*
+	 * A lazy keyset reads the key files for alg now.  When no key fits
+	 * and one of those files could not be loaded, the server cannot
+	 * decide: AUTH_ERROR, never a verdict on the token.
+	 */
+	missing = jwt_keyset_need(ks, alg);
+	if ((k = jwt_key_pick(ks, alg, kid, &why)) == NULL) {
+		if (missing) {
+			why = "verification key file unavailable";
+			res = AUTH_ERROR;
+		}
 		goto fail;
+	}
+	if (alg != JWT_SIG_EDDSA && ks->sha256 == NULL &&
+	    (ks->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		why = "SHA-256 unavailable";
+		res = AUTH_ERROR;
+		goto fail;
+	}
 
 	/* The signature, over the ASCII of header.payload. */
 	if (b64_url_decode(tok + d2 + 1, len - d2 - 1, sig, sizeof(sig),

@@ -8,7 +8,10 @@
  *
  * Keys are parsed once into a struct jwt_keyset (PEM public keys, JWKS
  * files, HS256 secret files), each key pinned to its algorithm(s), and
- * re-read only when its file changes (jwt_keyset_refresh).  Knows nothing
+ * re-read only when its file changes (jwt_keyset_refresh).  A lazy keyset
+ * (jwt_keyset_set_lazy) parses a file only when the first token that may
+ * need it arrives: a plain CGI process serving an API key never pays for
+ * OpenSSL's key decoders.  Knows nothing
  * about HTTP, configuration files or the database; never logs a token.
  *
  * The include guard is not JWT_H: that is libjwt's, and lib/jwtmint.c
@@ -84,6 +87,20 @@ int			 jwt_sigalg_from_name(const char *name,
 struct jwt_keyset	*jwt_keyset_new(unsigned int allowed)
 			    __attribute__((warn_unused_result));
 
+/*
+ * Makes ks lazy; call before adding keys.  From then on jwt_keyset_add_*
+ * check their arguments and record the file without reading it, and
+ * jwt_verify reads each file the first time a token's algorithm may need
+ * it (a PEM file pinned to that algorithm, a secret file for HS256, any
+ * JWKS), keeping the keys for the life of ks.  report (may be NULL) is
+ * called with "path: what is wrong" (never key material) when such a
+ * first read fails; the file is then read again only when it changes
+ * (jwt_keyset_refresh).  Whoever needs errors up front (`mcpgate check`)
+ * uses an eager keyset instead.
+ */
+void			 jwt_keyset_set_lazy(struct jwt_keyset *ks,
+			    void (*report)(const char *msg));
+
 /* Frees ks and wipes every secret it holds.  NULL-safe. */
 void			 jwt_keyset_free(struct jwt_keyset *ks);
 
@@ -91,9 +108,9 @@ void			 jwt_keyset_free(struct jwt_keyset *ks);
  * Adds the public key in PEM file path ("BEGIN PUBLIC KEY", or PKCS#1
  * "BEGIN RSA PUBLIC KEY"), pinned to alg (RS256, PS256, ES256 on P-256 or
  * EdDSA on Ed25519; alg must be allowed), selected by kid (may be NULL).
- * path and kid are copied.  The file is read now: a missing, empty or
- * mismatched key is an error, so a bad deployment fails at start-up.
- * Returns 0, or -1 with a message in err.
+ * path and kid are copied.  The file is read now (unless ks is lazy): a
+ * missing, empty or mismatched key is an error, so a bad deployment fails
+ * at start-up.  Returns 0, or -1 with a message in err.
  */
 int			 jwt_keyset_add_pem(struct jwt_keyset *ks,
 			    const char *path, enum jwt_sigalg alg,
@@ -129,14 +146,18 @@ int			 jwt_keyset_add_secret(struct jwt_keyset *ks,
  * file otherwise, so it can run before every verification.  A file that
  * fails to load (or vanishes) leaves that source's previous keys in
  * place, and the failure is reported once, not on every call, until the
- * file changes again.  Returns the number of files reloaded (0: nothing
- * changed), or -1 with a message in err if one could not be loaded.
+ * file changes again.  A lazy keyset's files not read yet are left to
+ * jwt_verify.  Returns the number of files reloaded (0: nothing changed),
+ * or -1 with a message in err if one could not be loaded.
  */
 int			 jwt_keyset_refresh(struct jwt_keyset *ks, char *err,
 			    size_t errlen)
 			    __attribute__((warn_unused_result));
 
-/* Number of usable keys in ks (for start-up checks and tests). */
+/*
+ * Number of usable keys in ks (for start-up checks and tests); a lazy
+ * keyset counts only the files read so far.
+ */
 size_t			 jwt_keyset_count(const struct jwt_keyset *ks);
 
 /*
@@ -158,11 +179,16 @@ size_t			 jwt_keyset_count(const struct jwt_keyset *ks);
  * passes everything but now < exp + leeway gives AUTH_EXPIRED; every other
  * failure is AUTH_INVALID.
  *
+ * A lazy keyset reads the key files the token's algorithm may need first
+ * (ks is updated, so it is not const); when no key fits and one of those
+ * files could not be loaded, or SHA-256 cannot be fetched, the result is
+ * AUTH_ERROR (the server cannot decide), not AUTH_INVALID.
+ *
  * OUT: claims, filled on AUTH_OK only (free members with
  * jwt_claims_clear; zeroed otherwise).  OUT: reason (may be NULL), a short
  * static explanation for the server log that never quotes the token.
  */
-enum authres		 jwt_verify(const struct jwt_keyset *ks,
+enum authres		 jwt_verify(struct jwt_keyset *ks,
 			    const char *token, size_t len, time_t now,
 			    time_t leeway, const char *expected_iss,
 			    const char *expected_aud, struct jwt_claims *claims,

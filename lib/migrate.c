@@ -1,6 +1,7 @@
 /*
  * migrate.c -- applies the built-in migrations under PRAGMA user_version,
- * inside one write transaction.
+ * inside one write transaction; puts databases in WAL mode, and tunes WAL
+ * connections for processes that serve one request (plain CGI).
  */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,56 @@
 #include <sqlite3.h>
 
 #include "migrate.h"
+
+/* 1: plain CGI, one request per process (migrate_oneshot). */
+static int migrate_oneshot_on;
+
+void
+migrate_oneshot(int on)
+{
+	migrate_oneshot_on = on != 0;
+}
+
+/*
+ * After every commit on a one-shot connection (SQLite calls it with the
+ * write lock already released): first the WAL is synced, so the commit
+ * is on disk before the process exits, as the checkpoint on close used
+ * to make it (the state database commits with synchronous=NORMAL); then,
+ * past MIGRATE_ONESHOT_FRAMES, a TRUNCATE checkpoint.  A passive one
+ * (SQLite's autocheckpoint) is not enough here: the next process, first
+ * to open the database, rebuilds the wal-index with nBackfill 0 and would
+ * never restart the WAL, which then grows without end; truncated, the
+ * WAL the next process must read is never longer than the limit.  A
+ * busy checkpoint is no error: the next commit tries again.
+ */
+static int
+migrate_oneshot_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	sqlite3_file	*wal = NULL;
+	int		 rc;
+
+	if (sqlite3_file_control(db, name, SQLITE_FCNTL_JOURNAL_POINTER,
+	    &wal) != SQLITE_OK || wal == NULL || wal->pMethods == NULL)
+		return SQLITE_IOERR_FSYNC;
+	if ((rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL)) !=
+	    SQLITE_OK)
+		return rc;
+	if (frames >= MIGRATE_ONESHOT_FRAMES)
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void
+migrate_oneshot_apply(sqlite3 *db)
+{
+	if (!migrate_oneshot_on || db == NULL)
+		return;
+	(void)sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+	    NULL);
+	/* Replaces SQLite's autocheckpoint hook. */
+	(void)sqlite3_wal_hook(db, migrate_oneshot_hook, NULL);
+}
 
 int
 migrate_wal(sqlite3 *db)
@@ -18,8 +69,10 @@ migrate_wal(sqlite3 *db)
 	for (i = 0; i < MIGRATE_WAL_TRIES; i++) {
 		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL,
 		    NULL);
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK) {
+			migrate_oneshot_apply(db);
 			return 0;
+		}
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return -1;
 		nanosleep(&ts, NULL);

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "idem.h"
 #include "log.h"
+#include "migrate.h"
 #include "tool.h"
 #include "tools/tools.h"
 
@@ -189,6 +190,8 @@ tsql_open(struct tsql *q, json_t *inschema, char *err, size_t errlen)
 	sqlite3_db_config(q->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(q->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
 	    NULL);
+	/* Plain CGI: no checkpoint on close (lib/migrate.h). */
+	migrate_oneshot_apply(q->db);
 	if (q->read_only)
 		sqlite3_exec(q->db, "PRAGMA query_only=1", NULL, NULL, NULL);
 	if (tsql_prepare(q->db, q->sql, "/sql", inschema, &q->st, err,

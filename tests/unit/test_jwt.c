@@ -327,7 +327,7 @@ static char	 last_reason[JWT_REASON_LEN];
 
 /* Verifies (token may be NULL: counts as invalid), frees the claims. */
 static enum authres
-V(const struct jwt_keyset *ks, const char *tok)
+V(struct jwt_keyset *ks, const char *tok)
 {
 	struct jwt_claims	 c;
 	enum authres		 r;
@@ -342,7 +342,7 @@ V(const struct jwt_keyset *ks, const char *tok)
 
 /* V() that also frees the token. */
 static enum authres
-VF(const struct jwt_keyset *ks, char *tok)
+VF(struct jwt_keyset *ks, char *tok)
 {
 	enum authres	 r = V(ks, tok);
 
@@ -375,7 +375,7 @@ keyset_pem(void)
 }
 
 static void
-test_valid(const struct jwt_keyset *ks)
+test_valid(struct jwt_keyset *ks)
 {
 	struct jwtmint_req	 r;
 	struct jwt_claims	 c;
@@ -446,7 +446,7 @@ test_valid(const struct jwt_keyset *ks)
 }
 
 static void
-test_alg(const struct jwt_keyset *ks, const struct jwt_keyset *ksh)
+test_alg(struct jwt_keyset *ks, struct jwt_keyset *ksh)
 {
 	struct jwtmint_req	 r;
 	char			 hdr[128], pay[512], tok[1024];
@@ -579,7 +579,7 @@ test_alg(const struct jwt_keyset *ks, const struct jwt_keyset *ksh)
 }
 
 static void
-test_claims(const struct jwt_keyset *ks)
+test_claims(struct jwt_keyset *ks)
 {
 	struct jwtmint_req	 r;
 	struct jwt_claims	 c;
@@ -723,7 +723,7 @@ test_claims(const struct jwt_keyset *ks)
 }
 
 static void
-test_garbage(const struct jwt_keyset *ks)
+test_garbage(struct jwt_keyset *ks)
 {
 	static const char *const bad[] = {
 		"abc", "a.b", "a.b.c", "...", "..", ".", "a..c", ".b.c",
@@ -806,7 +806,7 @@ mint_len(size_t want)
 }
 
 static void
-test_bounds(const struct jwt_keyset *ks)
+test_bounds(struct jwt_keyset *ks)
 {
 	char	*tok;
 
@@ -1016,8 +1016,120 @@ test_refresh(void)
 	free(tb);
 }
 
+/* --- lazy keysets (issue 9: a CGI request with an API key reads no key) -- */
+
+static int	 lazy_reports;
+static char	 lazy_last[BOUNDS_ERRMSG_LEN];
+
 static void
-bench(const struct jwt_keyset *ks, const char *name, char *tok)
+lazy_report(const char *msg)
+{
+	lazy_reports++;
+	snprintf(lazy_last, sizeof(lazy_last), "%s", msg);
+}
+
+static void
+test_lazy(void)
+{
+	static const char junk[] = "-----BEGIN PUBLIC KEY-----\n"
+	    "bm90IGEga2V5\n-----END PUBLIC KEY-----\n";
+	struct jwt_keyset	*ks;
+	struct jwtmint_req	 r;
+	char			 err[256], p_missing[PATHLEN], p_junk[PATHLEN];
+	unsigned char		*pem;
+	size_t			 pemlen;
+
+	mkpath(p_missing, "lazy-ec.pub.pem");
+	mkpath(p_junk, "lazy-junk.pem");
+	unlink(p_missing);
+	if (write_file(p_junk, junk, sizeof(junk) - 1) == -1) {
+		T_OK(0, "lazy: fixture");
+		return;
+	}
+	ks = jwt_keyset_new(AL(RS256) | AL(ES256) | AL(EDDSA) | AL(HS256));
+	T_OK(ks != NULL, "lazy: keyset");
+	if (ks == NULL)
+		return;
+	jwt_keyset_set_lazy(ks, lazy_report);
+	lazy_reports = 0;
+	T_EQ_INT(jwt_keyset_add_pem(ks, p_rsa_pub, JWT_SIG_RS256, "r1", err,
+	    sizeof(err)), 0, "lazy: RS256 PEM recorded");
+	T_EQ_INT(jwt_keyset_add_pem(ks, p_missing, JWT_SIG_ES256, "e1", err,
+	    sizeof(err)), 0, "lazy: a missing file is not read when added");
+	T_EQ_INT(jwt_keyset_add_pem(ks, p_junk, JWT_SIG_EDDSA, "d1", err,
+	    sizeof(err)), 0, "lazy: nor is a broken one");
+	T_EQ_INT(jwt_keyset_add_secret(ks, p_sec, "h1", err, sizeof(err)), 0,
+	    "lazy: HS256 secret recorded");
+	T_EQ_INT(jwt_keyset_add_pem(ks, p_rsa_pub, JWT_SIG_PS256, "p1", err,
+	    sizeof(err)), -1, "lazy: the allow-list is still checked at once");
+	T_EQ_INT(jwt_keyset_count(ks), 0, "lazy: no file read yet");
+	T_EQ_INT(jwt_keyset_refresh(ks, err, sizeof(err)), 0,
+	    "lazy: refresh leaves unread files alone");
+	T_EQ_INT(jwt_keyset_count(ks), 0, "lazy: still none read");
+	T_EQ_INT(V(ks, "abc.def.ghi"), AUTH_INVALID,
+	    "lazy: a malformed token is refused");
+	T_EQ_INT(jwt_keyset_count(ks), 0, "lazy: ... without reading a key");
+
+	r = req(JWT_SIG_RS256, p_rsa, "r1");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_OK, "lazy: RS256 token verifies");
+	T_EQ_INT(jwt_keyset_count(ks), 1, "lazy: only the RS256 file read");
+	r = req(JWT_SIG_RS256, p_rsa, "zz");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_INVALID,
+	    "lazy: unknown kid is the token's fault");
+	T_EQ_INT(lazy_reports, 0, "lazy: nothing reported so far");
+
+	r = req(JWT_SIG_ES256, p_ec, "e1");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_ERROR,
+	    "lazy: ES256 key file missing -> AUTH_ERROR, not invalid");
+	T_EQ_STR(last_reason, "verification key file unavailable",
+	    "lazy: reason names the key file, not the token");
+	T_EQ_INT(lazy_reports, 1, "lazy: the missing file is reported");
+	T_OK(strstr(lazy_last, p_missing) != NULL, "lazy: report names it: %s",
+	    lazy_last);
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_ERROR, "lazy: still AUTH_ERROR");
+	T_EQ_INT(lazy_reports, 1, "lazy: reported once, not per token");
+	T_EQ_INT(jwt_keyset_refresh(ks, err, sizeof(err)), 0,
+	    "lazy: refresh: still missing, nothing new to say");
+	if ((pem = read_file(p_ec_pub, &pemlen)) != NULL) {
+		T_EQ_INT(write_file(p_missing, pem, pemlen), 0,
+		    "lazy: key file installed");
+		free(pem);
+	}
+	T_EQ_INT(jwt_keyset_refresh(ks, err, sizeof(err)), 1,
+	    "lazy: refresh reads the file once it exists");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_OK, "lazy: ES256 token verifies now");
+
+	r = req(JWT_SIG_EDDSA, p_ed, "d1");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_ERROR,
+	    "lazy: broken EdDSA key file -> AUTH_ERROR");
+	T_EQ_INT(lazy_reports, 2, "lazy: the broken file is reported");
+	T_OK(strstr(lazy_last, "no PEM public key") != NULL &&
+	    strstr(lazy_last, "bm90") == NULL,
+	    "lazy: report says what is wrong, never the content: %s",
+	    lazy_last);
+
+	r = req(JWT_SIG_HS256, p_sec, "h1");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_OK, "lazy: HS256 token verifies");
+	T_EQ_INT(jwt_keyset_count(ks), 3, "lazy: RS256, ES256, HS256 read");
+	jwt_keyset_free(ks);
+
+	/* Without a report callback a failure is still AUTH_ERROR. */
+	ks = jwt_keyset_new(AL(EDDSA));
+	jwt_keyset_set_lazy(ks, NULL);
+	T_EQ_INT(jwt_keyset_add_pem(ks, p_junk, JWT_SIG_EDDSA, NULL, err,
+	    sizeof(err)), 0, "lazy, no callback: recorded");
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_INVALID,
+	    "lazy, no callback: HS256 not allowed: invalid, no key read");
+	r = req(JWT_SIG_EDDSA, p_ed, NULL);
+	T_EQ_INT(VF(ks, mint(&r)), AUTH_ERROR,
+	    "lazy, no callback: broken key file -> AUTH_ERROR");
+	jwt_keyset_free(ks);
+	unlink(p_missing);
+	unlink(p_junk);
+}
+
+static void
+bench(struct jwt_keyset *ks, const char *name, char *tok)
 {
 	struct jwt_claims	 c;
 	struct timespec		 t0, t1;
@@ -1076,6 +1188,7 @@ main(void)
 	test_keymaterial();
 	test_jwks();
 	test_refresh();
+	test_lazy();
 
 	r = req(JWT_SIG_RS256, p_rsa, "r1");
 	bench(ks, "RS256", mint(&r));
