@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "auditchain.h"
+#include "digest.h"
 
 #define AC_TAG		"mcpgate-audit-chain"	/* hashed with its NUL */
 #define AC_KEYID_TAG	"mcpgate-audit-key-id"	/* hashed with its NUL */
@@ -204,11 +205,10 @@ out:
 /* --- the row hash --------------------------------------------------------- */
 
 /*
- * The algorithms, fetched once per process: an implicit fetch on every
- * row (EVP_sha256() in EVP_DigestInit_ex) costs more than the hashing.
- * Never freed; they live as long as the process.
+ * HMAC, fetched once per process: a fetch on every row costs more than
+ * the hashing.  Never freed; it lives as long as the process.  Plain
+ * SHA-256 is digest_sha256 (no OpenSSL initialisation at all).
  */
-static EVP_MD	*ac_sha256;
 static EVP_MAC	*ac_hmac;
 
 /* Appends n bytes to the serialisation buffer (grows it when needed). */
@@ -301,17 +301,11 @@ ac_digest(const struct auditchain_key *key, const unsigned char *p,
 	OSSL_PARAM	 params[2];
 	EVP_MAC_CTX	*mac;
 	char		 digest[] = "SHA256";
-	unsigned int	 mdlen = 32;
 	size_t		 maclen = 0;
 	int		 ok;
 
-	if (key == NULL) {
-		if (ac_sha256 == NULL &&
-		    (ac_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
-			return -1;
-		return EVP_Digest(p, n, out, &mdlen, ac_sha256, NULL) == 1 &&
-		    mdlen == 32 ? 0 : -1;
-	}
+	if (key == NULL)
+		return digest_sha256(p, n, out);
 	if (ac_hmac == NULL &&
 	    (ac_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		return -1;
