@@ -30,29 +30,86 @@ idem_prepare(sqlite3 *db)
 	return 0;
 }
 
+static const char *const idem_sql[IDEM_ST__MAX] = {
+	/* Expired records go a few at a time: no daemon needed. */
+	"DELETE FROM mcpgate_idempotency WHERE key IN (SELECT key FROM "
+	    "mcpgate_idempotency WHERE expires_at < ?1 LIMIT ?2)",
+	"SELECT fingerprint, result FROM mcpgate_idempotency WHERE key = ?1 "
+	    "AND expires_at >= ?2",
+	/*
+	 * The key's own expired record may still be there (idem_lookup
+	 * prunes only a batch, oldest first): replace it.  A live one is
+	 * never overwritten (no change: -1).
+	 */
+	"INSERT INTO mcpgate_idempotency (key, fingerprint, result, "
+	    "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+	    "result = excluded.result, created_at = excluded.created_at, "
+	    "expires_at = excluded.expires_at "
+	    "WHERE mcpgate_idempotency.expires_at < excluded.created_at"
+};
+
+void
+idem_cache_clear(struct idem_cache *c)
+{
+	size_t	 i;
+
+	for (i = 0; c != NULL && i < IDEM_ST__MAX; i++) {
+		sqlite3_finalize(c->st[i]);
+		c->st[i] = NULL;
+	}
+}
+
+/* The statement which, kept in c (prepared now if need be), or a new one. */
+static sqlite3_stmt *
+idem_stmt(sqlite3 *db, struct idem_cache *c, enum idem_st which)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (c != NULL && c->st[which] != NULL)
+		return c->st[which];
+	if (sqlite3_prepare_v3(db, idem_sql[which], -1, c != NULL ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (c != NULL)
+		c->st[which] = st;
+	return st;
+}
+
+/* Done with a statement from idem_stmt: kept ones are reset, others go. */
+static void
+idem_done(struct idem_cache *c, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (c != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else
+		sqlite3_finalize(st);
+}
+
 enum idem_status
-idem_lookup(sqlite3 *db, const char *key, const char *fp, time_t now,
-    json_t **result)
+idem_lookup(sqlite3 *db, struct idem_cache *c, const char *key,
+    const char *fp, time_t now, json_t **result)
 {
 	sqlite3_stmt	*st = NULL;
 	enum idem_status rc = IDEM_ERROR;
 	json_error_t	 jerr;
+	int		 step;
 
 	*result = NULL;
-	/* Expired records go a few at a time: no daemon needed. */
-	if (sqlite3_prepare_v2(db, "DELETE FROM mcpgate_idempotency WHERE key "
-	    "IN (SELECT key FROM mcpgate_idempotency WHERE expires_at < ?1 "
-	    "LIMIT ?2)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = idem_stmt(db, c, IDEM_ST_PRUNE)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int(st, 2, IDEM_PRUNE_BATCH);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	step = sqlite3_step(st);
+	idem_done(c, st);
+	st = NULL;
+	if (step != SQLITE_DONE)
 		goto out;
-	sqlite3_finalize(st);
 
-	if (sqlite3_prepare_v2(db, "SELECT fingerprint, result FROM "
-	    "mcpgate_idempotency WHERE key = ?1 AND expires_at >= ?2", -1,
-	    &st, NULL) != SQLITE_OK)
+	if ((st = idem_stmt(db, c, IDEM_ST_GET)) == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
@@ -75,33 +132,21 @@ idem_lookup(sqlite3 *db, const char *key, const char *fp, time_t now,
 out:
 	if (rc == IDEM_ERROR)
 		log_err("idempotency lookup: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	idem_done(c, st);
 	return rc;
 }
 
 int
-idem_store(sqlite3 *db, const char *key, const char *fp, json_t *result,
-    time_t now, time_t ttl)
+idem_store(sqlite3 *db, struct idem_cache *c, const char *key,
+    const char *fp, json_t *result, time_t now, time_t ttl)
 {
-	sqlite3_stmt	*st = NULL;
+	sqlite3_stmt	*st;
 	char		*s;
 	int		 rc = -1;
 
 	if ((s = json_dumps(result, JSON_COMPACT)) == NULL)
 		return -1;
-	/*
-	 * The key's own expired record may still be there (idem_lookup
-	 * prunes only a batch, oldest first): replace it.  A live one is
-	 * never overwritten (no change: -1).
-	 */
-	if (sqlite3_prepare_v2(db, "INSERT INTO mcpgate_idempotency (key, "
-	    "fingerprint, result, created_at, expires_at) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT(key) DO UPDATE SET "
-	    "fingerprint = excluded.fingerprint, result = excluded.result, "
-	    "created_at = excluded.created_at, "
-	    "expires_at = excluded.expires_at "
-	    "WHERE mcpgate_idempotency.expires_at < excluded.created_at",
-	    -1, &st, NULL) == SQLITE_OK) {
+	if ((st = idem_stmt(db, c, IDEM_ST_PUT)) != NULL) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, s, -1, SQLITE_STATIC);
@@ -115,7 +160,7 @@ idem_store(sqlite3 *db, const char *key, const char *fp, json_t *result,
 		rc = -1;
 	} else if (rc == -1)
 		log_err("idempotency store: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	idem_done(c, st);
 	free(s);
 	return rc;
 }
@@ -141,13 +186,18 @@ idem_scope(const char *principal, const char *tool, const char *client_key,
 int
 idem_fingerprint(json_t *args, char out[DIGEST_HEX_LEN + 1])
 {
-	json_t	*copy;
+	json_t	*copy = NULL;
 	char	*s;
 
-	if ((copy = json_copy(args)) == NULL)
-		return -1;
-	json_object_del(copy, "idempotency_key");
-	s = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	/* The key is not part of the arguments' meaning: leave it out. */
+	if (json_is_object(args) &&
+	    json_object_get(args, "idempotency_key") != NULL) {
+		if ((copy = json_copy(args)) == NULL)
+			return -1;
+		json_object_del(copy, "idempotency_key");
+		args = copy;
+	}
+	s = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(copy);
 	if (s == NULL)
 		return -1;

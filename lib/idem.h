@@ -17,6 +17,25 @@
 #include "digest.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
+
+/*
+ * The record statements of one database, prepared on first use and kept
+ * (the caller's, per connection); finalize them with idem_cache_clear
+ * before the connection closes.  A NULL cache prepares them per call.
+ */
+enum idem_st {
+	IDEM_ST_PRUNE,
+	IDEM_ST_GET,
+	IDEM_ST_PUT,
+	IDEM_ST__MAX
+};
+
+struct idem_cache {
+	struct sqlite3_stmt *st[IDEM_ST__MAX];
+};
+
+void	idem_cache_clear(struct idem_cache *);
 
 /* Length of a client-supplied key (header or argument). */
 #define IDEM_KEY_LEN_MAX	255
@@ -40,7 +59,8 @@ int	idem_prepare(struct sqlite3 *db) __attribute__((warn_unused_result));
  * client's key); fp the fingerprint of the canonical arguments.
  * OUT: result, a new reference to the stored result on IDEM_REPLAY.
  */
-enum idem_status idem_lookup(struct sqlite3 *db, const char *key,
+enum idem_status idem_lookup(struct sqlite3 *db, struct idem_cache *,
+		    const char *key,
 		    const char *fp, time_t now, json_t **result);
 
 /*
@@ -48,7 +68,8 @@ enum idem_status idem_lookup(struct sqlite3 *db, const char *key,
  * record of the same key is replaced.  Returns 0, or -1 on a database
  * error or when a live record has this key.
  */
-int	idem_store(struct sqlite3 *db, const char *key, const char *fp,
+int	idem_store(struct sqlite3 *db, struct idem_cache *, const char *key,
+	    const char *fp,
 	    json_t *result, time_t now, time_t ttl)
 	    __attribute__((warn_unused_result));
 

@@ -28,6 +28,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "idem.h"
+#include "sqlbusy.h"
 #include "log.h"
 #include "migrate.h"
 #include "tool.h"
@@ -56,6 +57,18 @@ struct tsql_check {
 	char		*message;
 };
 
+/* A write's transaction statements, prepared once per process. */
+enum tsql_tx {
+	TSQL_BEGIN,
+	TSQL_COMMIT,
+	TSQL_ROLLBACK,
+	TSQL_TX__MAX
+};
+
+static const char *const tsql_tx_sql[TSQL_TX__MAX] = {
+	"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"
+};
+
 struct tsql {
 	char		*dbpath;
 	char		*sql;
@@ -71,6 +84,8 @@ struct tsql {
 	struct tsql_check checks[TSQL_CHECKS_MAX];
 	size_t		 nchecks;
 	int		 idem_ready;	/* record table checked this process */
+	struct idem_cache idem;		/* its statements, kept */
+	sqlite3_stmt	*tx[TSQL_TX__MAX]; /* writes: BEGIN, COMMIT, ROLLBACK */
 };
 
 static int64_t
@@ -100,10 +115,28 @@ tsql_close(struct tsql *q)
 		q->checks[i].st = NULL;
 	}
 	sqlite3_finalize(q->st);
+	idem_cache_clear(&q->idem);
+	for (i = 0; i < TSQL_TX__MAX; i++) {
+		sqlite3_finalize(q->tx[i]);
+		q->tx[i] = NULL;
+	}
 	sqlite3_close(q->db);
 	q->st = NULL;
 	q->db = NULL;
 	q->idem_ready = 0;
+}
+
+/* Runs BEGIN IMMEDIATE, COMMIT or ROLLBACK; an SQLite result code. */
+static int
+tsql_tx(struct tsql *q, enum tsql_tx which)
+{
+	int	 rc;
+
+	if (which == TSQL_ROLLBACK && sqlite3_get_autocommit(q->db))
+		return SQLITE_OK;
+	rc = sqlite3_step(q->tx[which]);
+	sqlite3_reset(q->tx[which]);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /*
@@ -185,7 +218,7 @@ tsql_open(struct tsql *q, json_t *inschema, char *err, size_t errlen)
 		    q->dbpath, q->db ? sqlite3_errmsg(q->db) : "no memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(q->db, TSQL_BUSY_MS);
+	sqlbusy_set(q->db, TSQL_BUSY_MS);
 	sqlite3_db_config(q->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(q->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	sqlite3_db_config(q->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
@@ -197,6 +230,13 @@ tsql_open(struct tsql *q, json_t *inschema, char *err, size_t errlen)
 	if (tsql_prepare(q->db, q->sql, "/sql", inschema, &q->st, err,
 	    errlen) == -1)
 		goto fail;
+	for (c = 0; !q->read_only && c < TSQL_TX__MAX; c++)
+		if (sqlite3_prepare_v3(q->db, tsql_tx_sql[c], -1,
+		    SQLITE_PREPARE_PERSISTENT, &q->tx[c], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "/database: %s: %s", q->dbpath,
+			    sqlite3_errmsg(q->db));
+			goto fail;
+		}
 	for (c = 0; c < q->nchecks; c++) {
 		snprintf(member, sizeof(member), "/checks/%zu/sql", c);
 		if (tsql_prepare(q->db, q->checks[c].sql, member, inschema,
@@ -547,7 +587,7 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 		 * The write lock is the idempotency claim: a duplicate waits
 		 * here (bounded by the busy timeout) and then replays.
 		 */
-		rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		rc = tsql_tx(q, TSQL_BEGIN);
 		if (rc != SQLITE_OK) {
 			if (who->idem_key != NULL && ((rc & 0xff) ==
 			    SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)) {
@@ -567,13 +607,12 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 		if (who->idem_key != NULL) {
 			json_t *prev = NULL;
 
-			switch (idem_lookup(q->db, who->idem_key, who->idem_fp,
-			    time(NULL), &prev)) {
+			switch (idem_lookup(q->db, &q->idem, who->idem_key,
+			    who->idem_fp, time(NULL), &prev)) {
 			case IDEM_NEW:
 				break;
 			case IDEM_REPLAY:
-				sqlite3_exec(q->db, "ROLLBACK", NULL, NULL,
-				    NULL);
+				(void)tsql_tx(q, TSQL_ROLLBACK);
 				q->deadline_us = 0;
 				res->structured = json_incref(json_object_get(
 				    prev, "structured"));
@@ -583,8 +622,7 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 				json_decref(prev);
 				return 0;
 			case IDEM_CONFLICT:
-				sqlite3_exec(q->db, "ROLLBACK", NULL, NULL,
-				    NULL);
+				(void)tsql_tx(q, TSQL_ROLLBACK);
 				q->deadline_us = 0;
 				tool_error_set(err, TOOL_ERR_CONFLICT,
 				    "idempotency_key_reused", "This "
@@ -603,13 +641,13 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 		if (rc != SQLITE_OK)
 			goto sqlfail;
 		if (intx)
-			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+			(void)tsql_tx(q, TSQL_ROLLBACK);
 		q->deadline_us = 0;
 		return -1;
 	}
 	if (tsql_bind(q->st, who, args) == -1) {
 		if (intx)
-			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+			(void)tsql_tx(q, TSQL_ROLLBACK);
 		q->deadline_us = 0;
 		tool_error_set(err, TOOL_ERR_INTERNAL, "bind",
 		    "An internal error occurred. Quote request id %s to the "
@@ -654,7 +692,7 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 		/* Nothing matched, so nothing was written: no record. */
 		json_decref(rows);
 		if (intx)
-			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+			(void)tsql_tx(q, TSQL_ROLLBACK);
 		q->deadline_us = 0;
 		tool_error_set(err, TOOL_ERR_NOT_FOUND, "not_found", "%s",
 		    q->not_found);
@@ -670,17 +708,16 @@ tsql_call(struct tool *t, const struct tool_caller *who, json_t *args,
 			json_t *rec = json_pack("{s:O,s:b}", "structured",
 			    res->structured, "is_error", 0);
 
-			if (rec == NULL || idem_store(q->db, who->idem_key,
-			    who->idem_fp, rec, time(NULL), who->idem_ttl) ==
-			    -1) {
+			if (rec == NULL || idem_store(q->db, &q->idem,
+			    who->idem_key, who->idem_fp, rec, time(NULL),
+			    who->idem_ttl) == -1) {
 				json_decref(rec);
 				rc = SQLITE_ERROR;
 				goto sqlfail;
 			}
 			json_decref(rec);
 		}
-		if ((rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL)) !=
-		    SQLITE_OK)
+		if ((rc = tsql_tx(q, TSQL_COMMIT)) != SQLITE_OK)
 			goto sqlfail;
 		intx = 0;
 	}
@@ -692,7 +729,7 @@ sqlfail:
 	json_decref(rows);
 	sqlite3_reset(q->st);
 	if (intx)
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)tsql_tx(q, TSQL_ROLLBACK);
 	q->deadline_us = 0;
 	return -1;
 oom:
@@ -700,7 +737,7 @@ oom:
 	json_decref(rows);
 	sqlite3_reset(q->st);
 	if (intx)
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)tsql_tx(q, TSQL_ROLLBACK);
 	q->deadline_us = 0;
 	tool_error_set(err, TOOL_ERR_TRANSIENT, "oom",
 	    "The server is short of memory; retry in a moment.");

@@ -206,8 +206,12 @@ test_fingerprint(void)
 	json_decref(args);
 }
 
+/*
+ * The records, with the statements prepared per call (c NULL) or kept in
+ * a cache (then cleared before the connection closes).
+ */
 static void
-test_records(const char *dir)
+test_records(const char *dir, struct idem_cache *c)
 {
 	char		 path[600], k1[DIGEST_HEX_LEN + 1];
 	char		 k2[DIGEST_HEX_LEN + 1], fa[DIGEST_HEX_LEN + 1];
@@ -218,7 +222,10 @@ test_records(const char *dir)
 	int		 i;
 	time_t		 now = 1700000000;
 
-	snprintf(path, sizeof(path), "%s/tool.db", dir);
+	printf("# idempotency records, statements %s\n", c != NULL ?
+	    "kept in a cache" : "prepared per call");
+	snprintf(path, sizeof(path), "%s/tool%s.db", dir, c != NULL ? "-c" :
+	    "");
 	if (sqlite3_open(path, &db) != SQLITE_OK) {
 		T_OK(0, "open %s", path);
 		return;
@@ -236,25 +243,26 @@ test_records(const char *dir)
 	/* New, then stored with the write, then replayed. */
 	exec(db, "BEGIN IMMEDIATE");
 	got = (json_t *)1;
-	s = idem_lookup(db, k1, fa, now, &got);
+	s = idem_lookup(db, c, k1, fa, now, &got);
 	T_EQ_INT(s, IDEM_NEW, "idem_lookup: unknown key -> IDEM_NEW");
 	T_OK(got == NULL, "idem_lookup: IDEM_NEW sets *result to NULL");
-	T_EQ_INT(idem_store(db, k1, fa, res, now, 60), 0, "idem_store: 0");
+	T_EQ_INT(idem_store(db, c, k1, fa, res, now, 60), 0,
+	    "idem_store: 0");
 	exec(db, "COMMIT");
 
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k1, fa, now + 30, &got);
+	s = idem_lookup(db, c, k1, fa, now + 30, &got);
 	T_EQ_INT(s, IDEM_REPLAY, "idem_lookup: same key, same arguments -> "
 	    "IDEM_REPLAY");
 	T_OK(got != NULL && json_equal(got, res), "idem_lookup: the replay "
 	    "is the stored JSON, unchanged");
 	json_decref(got);
 	got = (json_t *)1;
-	s = idem_lookup(db, k1, fb, now + 30, &got);
+	s = idem_lookup(db, c, k1, fb, now + 30, &got);
 	T_EQ_INT(s, IDEM_CONFLICT, "idem_lookup: same key, other arguments "
 	    "-> IDEM_CONFLICT");
 	T_OK(got == NULL, "idem_lookup: IDEM_CONFLICT returns no result");
-	s = idem_lookup(db, k2, fa, now + 30, &got);
+	s = idem_lookup(db, c, k2, fa, now + 30, &got);
 	T_EQ_INT(s, IDEM_NEW, "idem_lookup: other key, same arguments -> "
 	    "IDEM_NEW");
 	json_decref(got);
@@ -262,32 +270,32 @@ test_records(const char *dir)
 
 	/* Expiry: live up to now + ttl inclusive, then gone. */
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k1, fa, now + 60, &got);
+	s = idem_lookup(db, c, k1, fa, now + 60, &got);
 	T_EQ_INT(s, IDEM_REPLAY, "idem_lookup: at exactly now + ttl the "
 	    "record still replays");
 	json_decref(got);
-	s = idem_lookup(db, k1, fa, now + 61, &got);
+	s = idem_lookup(db, c, k1, fa, now + 61, &got);
 	T_EQ_INT(s, IDEM_NEW, "idem_lookup: past now + ttl -> IDEM_NEW");
 	json_decref(got);
-	s = idem_lookup(db, k1, fb, now + 61, &got);
+	s = idem_lookup(db, c, k1, fb, now + 61, &got);
 	T_EQ_INT(s, IDEM_NEW, "idem_lookup: expired record, other arguments "
 	    "-> IDEM_NEW, not a conflict");
 	json_decref(got);
 	T_EQ_INT(count(db, "SELECT count(*) FROM mcpgate_idempotency"), 0,
 	    "idem_lookup: the expired record was pruned");
 	/* The key can be used again once its record expired. */
-	T_EQ_INT(idem_store(db, k1, fb, res, now + 61, 60), 0,
+	T_EQ_INT(idem_store(db, c, k1, fb, res, now + 61, 60), 0,
 	    "idem_store: a key whose record expired is stored again");
 	exec(db, "COMMIT");
 
 	/* A record shares its transaction's fate. */
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k2, fa, now, &got);
-	T_OK(s == IDEM_NEW && idem_store(db, k2, fa, res, now, 60) == 0,
+	s = idem_lookup(db, c, k2, fa, now, &got);
+	T_OK(s == IDEM_NEW && idem_store(db, c, k2, fa, res, now, 60) == 0,
 	    "idem_store inside a transaction");
 	exec(db, "ROLLBACK");
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k2, fa, now, &got);
+	s = idem_lookup(db, c, k2, fa, now, &got);
 	T_EQ_INT(s, IDEM_NEW, "a record whose transaction rolled back never "
 	    "existed (a killed worker leaves no claim)");
 	json_decref(got);
@@ -301,7 +309,7 @@ test_records(const char *dir)
 	}
 	put_raw(db, "live", now + 1000);
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k2, fa, now, &got);
+	s = idem_lookup(db, c, k2, fa, now, &got);
 	exec(db, "COMMIT");
 	T_EQ_INT(s, IDEM_NEW, "lookup of an unrelated key");
 	T_EQ_INT(count(db, "SELECT count(*) FROM mcpgate_idempotency WHERE "
@@ -317,7 +325,7 @@ test_records(const char *dir)
 	}
 	for (i = 0; i < 10; i++) {
 		exec(db, "BEGIN IMMEDIATE");
-		s = idem_lookup(db, k2, fa, now, &got);
+		s = idem_lookup(db, c, k2, fa, now, &got);
 		exec(db, "COMMIT");
 	}
 	T_EQ_INT(count(db, "SELECT count(*) FROM mcpgate_idempotency WHERE "
@@ -338,31 +346,33 @@ test_records(const char *dir)
 	}
 	put_raw(db, k1, now - 1);
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k1, fa, now, &got);
+	s = idem_lookup(db, c, k1, fa, now, &got);
 	T_EQ_INT(s, IDEM_NEW, "expired record of the same key behind 100 "
 	    "other expired ones -> IDEM_NEW");
 	json_decref(got);
-	T_EQ_INT(idem_store(db, k1, fa, res, now, 60), 0, "idem_store: then "
-	    "storing the new record succeeds (expired one replaced)");
+	T_EQ_INT(idem_store(db, c, k1, fa, res, now, 60), 0, "idem_store: "
+	    "then storing the new record succeeds (expired one replaced)");
 	exec(db, "COMMIT");
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k1, fa, now + 1, &got);
+	s = idem_lookup(db, c, k1, fa, now + 1, &got);
 	T_OK(s == IDEM_REPLAY && json_equal(got, res), "and the new record "
 	    "replays");
 	json_decref(got);
 	exec(db, "ROLLBACK");
 	/* A live record is never overwritten by a store. */
-	T_OK(idem_store(db, k1, fb, res, now + 2, 60) == -1, "idem_store: a "
-	    "live record of the same key is not overwritten (-1)");
+	T_OK(idem_store(db, c, k1, fb, res, now + 2, 60) == -1, "idem_store: "
+	    "a live record of the same key is not overwritten (-1)");
 	exec(db, "BEGIN IMMEDIATE");
-	s = idem_lookup(db, k1, fa, now + 3, &got);
+	s = idem_lookup(db, c, k1, fa, now + 3, &got);
 	T_EQ_INT(s, IDEM_REPLAY, "the live record still has the first "
 	    "arguments");
 	json_decref(got);
 	exec(db, "ROLLBACK");
 
 	json_decref(res);
-	sqlite3_close(db);
+	idem_cache_clear(c);
+	T_EQ_INT(sqlite3_close(db), SQLITE_OK, "the connection closes (no "
+	    "statement left open)");
 }
 
 static void
@@ -504,7 +514,13 @@ main(void)
 		return 1;
 	test_scope();
 	test_fingerprint();
-	test_records(dir);
+	{
+		struct idem_cache cache;
+
+		memset(&cache, 0, sizeof(cache));
+		test_records(dir, NULL);
+		test_records(dir, &cache);
+	}
 	test_rate(dir);
 	test_rate_concurrent(dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
