@@ -129,9 +129,18 @@ struct detect_tab {
 	size_t		 recsize;
 	unsigned char	*recs;		/* n records of recsize bytes */
 	size_t		 n, cap;
-	uint32_t	*slots;		/* record index + 1; 0 empty */
+	uint64_t	*slots;		/* TAB_SLOT(); 0 empty */
 	size_t		 nslots;	/* power of two */
 };
+
+/*
+ * A slot: the record's index + 1 in the low 32 bits, the high half of the
+ * key's hash in the high 32, so a probe past another key rarely has to
+ * touch that key's record (a cache miss in a large table).
+ */
+#define TAB_SLOT(i, h)	(((uint64_t)(i) + 1) | ((uint64_t)(h) >> 32) << 32)
+#define TAB_IDX(s)	((size_t)((s) & UINT32_MAX) - 1)
+#define TAB_TAG(h)	((uint64_t)(h) >> 32)
 
 uint64_t
 detect_mix(uint64_t a, uint64_t b)
@@ -177,32 +186,41 @@ detect_tab_free(struct detect_tab *t)
 static void
 tab_rebuild(struct detect_tab *t, size_t nslots)
 {
-	size_t	 i, j;
+	size_t	 i, j, h;
 	struct detect_rec *r;
 
-	free(t->slots);
-	t->nslots = nslots;
-	t->slots = intern_xcalloc(nslots, sizeof(*t->slots));
+	/* the same size: clear in place (a large calloc maps fresh pages) */
+	if (nslots == t->nslots && t->slots != NULL)
+		memset(t->slots, 0, nslots * sizeof(*t->slots));
+	else {
+		free(t->slots);
+		t->nslots = nslots;
+		t->slots = intern_xcalloc(nslots, sizeof(*t->slots));
+	}
 	for (i = 0; i < t->n; i++) {
 		r = (struct detect_rec *)(t->recs + i * t->recsize);
-		j = tab_hash(r->key) & (nslots - 1);
+		h = tab_hash(r->key);
+		j = h & (nslots - 1);
 		while (t->slots[j] != 0)
 			j = (j + 1) & (nslots - 1);
-		t->slots[j] = (uint32_t)(i + 1);
+		t->slots[j] = TAB_SLOT(i, h);
 	}
 }
 
 void *
 detect_tab_find(struct detect_tab *t, uint64_t key)
 {
-	size_t		 j = tab_hash(key) & (t->nslots - 1);
-	uint32_t	 s;
+	size_t		 h = tab_hash(key), j = h & (t->nslots - 1);
+	uint64_t	 s;
 	struct detect_rec *r;
 
 	while ((s = t->slots[j]) != 0) {
-		r = (struct detect_rec *)(t->recs + (s - 1) * t->recsize);
-		if (r->key == key)
-			return r;
+		if (s >> 32 == TAB_TAG(h)) {
+			r = (struct detect_rec *)(t->recs + TAB_IDX(s) *
+			    t->recsize);
+			if (r->key == key)
+				return r;
+		}
 		j = (j + 1) & (t->nslots - 1);
 	}
 	return NULL;
@@ -211,16 +229,19 @@ detect_tab_find(struct detect_tab *t, uint64_t key)
 void *
 detect_tab_get(struct detect_tab *t, uint64_t key, int *added)
 {
-	size_t		 j = tab_hash(key) & (t->nslots - 1);
-	uint32_t	 s;
+	size_t		 h = tab_hash(key), j = h & (t->nslots - 1);
+	uint64_t	 s;
 	struct detect_rec *r;
 
 	if (added != NULL)
 		*added = 0;
 	while ((s = t->slots[j]) != 0) {
-		r = (struct detect_rec *)(t->recs + (s - 1) * t->recsize);
-		if (r->key == key)
-			return r;
+		if (s >> 32 == TAB_TAG(h)) {
+			r = (struct detect_rec *)(t->recs + TAB_IDX(s) *
+			    t->recsize);
+			if (r->key == key)
+				return r;
+		}
 		j = (j + 1) & (t->nslots - 1);
 	}
 	if (t->n >= UINT32_MAX - 1) {
@@ -231,7 +252,7 @@ detect_tab_get(struct detect_tab *t, uint64_t key, int *added)
 	r = (struct detect_rec *)(t->recs + t->n * t->recsize);
 	memset(r, 0, t->recsize);
 	r->key = key;
-	t->slots[j] = (uint32_t)(t->n + 1);
+	t->slots[j] = TAB_SLOT(t->n, h);
 	t->n++;
 	if (added != NULL)
 		*added = 1;

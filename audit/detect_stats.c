@@ -199,6 +199,15 @@ d07_eval(struct detect_ctx *ctx, struct d07_rec *rec, int cls,
 		top = 1;
 		sev = detect_sev_down(sev);
 	}
+	/*
+	 * An episode already at this severity takes no new text (see
+	 * detect_raise): skip the formatting, which would otherwise run on
+	 * every row of a long incident.
+	 */
+	if (f != NULL && sev <= f->sev) {
+		detect_touch(ctx, f, &rec->ep[cls], r);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "%s rate of %s %.1f%% in %dmin (%llu of "
 	    "%llu), baseline %.2f%%%s%s", d07_class[cls], rec->tool ?
 	    intern_str(ctx->str, rec->tool) : "all requests", 100.0 *

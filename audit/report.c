@@ -1,8 +1,9 @@
 /*
  * report.c -- `mcpgate-audit report`: parses the options, opens the audit
  * database read-only, takes one read snapshot, scans the matching rows
- * once in sequence order with one prepared statement (columns by index,
- * values interned, nothing allocated per row), hands each row to the
+ * once in sequence order (audit/rowscan.c's direct B-tree read where the
+ * file allows it, else one prepared statement; values interned, nothing
+ * allocated per row), hands each row to the
  * selected reports, then writes the doc -- manifest first -- in the
  * chosen format.  Never writes to the audit database.
  */
@@ -22,6 +23,7 @@
 
 #include "fmt.h"
 #include "report.h"
+#include "rowscan.h"
 
 #ifndef MCPGATE_VERSION
 #define MCPGATE_VERSION	"0.0.0"
@@ -466,8 +468,10 @@ struct rp_sel {
 };
 
 /*
- * The scan is a pipeline.  Readers step a prepared statement and copy the
- * needed columns of up to RP_BATCH rows at a time into batches; the main
+ * The scan is a pipeline.  Readers step a prepared statement, or on the
+ * direct path (no --principal/--tool: rowscan, with the time range,
+ * outcome and decision filters applied here) a rowscan per chunk, and copy
+ * the needed columns of up to RP_BATCH rows at a time into batches; the main
  * thread decodes, interns and hands the rows to the reports, strictly in
  * seq order.  On a machine with two or more CPUs and a large, unfiltered
  * range, two readers, each on its own read-only connection, take turns
@@ -508,7 +512,9 @@ struct rp_batch {
 struct rp_reader {
 	struct rp_pipe	*p;
 	struct audit_db	*own;		/* reader 1's connection */
+	struct audit_db	*adb;		/* the connection it reads */
 	sqlite3_stmt	*st;
+	struct rowscan	*rs;		/* the direct path, per chunk */
 	int		 idx;
 	struct rp_batch	 b[RP_NBATCH];
 	size_t		 full, head, tail;	/* the ring */
@@ -517,9 +523,12 @@ struct rp_reader {
 };
 
 struct rp_pipe {
+	const struct report_opts *o;
 	uint64_t	 need;
 	int64_t		 lo, hi, nchunks, chunk;
 	int		 nreaders, threaded, stop;
+	int		 direct;	/* rowscan, filters here */
+	char		 errmsg[256];	/* the direct path's first error */
 	struct rp_reader r[RP_NREADERS];
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -580,19 +589,138 @@ rp_fill(struct rp_pipe *p, sqlite3_stmt *st, struct rp_batch *bt)
 	}
 }
 
-/* Binds chunk i's sequence bounds to the reader's statement. */
+/* Whether text s (NULL: SQL NULL) equals v. */
+static int
+rp_eq(const char *s, size_t len, const char *v)
+{
+	return s != NULL && strlen(v) == len && memcmp(s, v, len) == 0;
+}
+
+/*
+ * The direct path's WHERE (rp_where without the indexed principal and
+ * tool filters, which keep the statement path): the time range, the
+ * outcome and the decision.
+ */
+static int
+rp_match(const struct report_opts *o, struct rowscan *rs)
+{
+	const char	*s;
+	size_t		 len = 0;
+	int64_t		 ts;
+
+	if (o->range.from_us != TIMERANGE_UNBOUNDED_FROM ||
+	    o->range.to_us != TIMERANGE_UNBOUNDED_TO) {
+		ts = rowscan_int(rs, REPORT_C_TS, 0);
+		if (ts < o->range.from_us || (o->range.to_us != INT64_MAX &&
+		    ts > o->range.to_us - 1))
+			return 0;
+	}
+	if (o->outcome != NULL) {
+		s = rowscan_text(rs, REPORT_C_OUTCOME, &len);
+		if (strcmp(o->outcome, "error") == 0 ? s == NULL ||
+		    rp_eq(s, len, "ok") : !rp_eq(s, len, o->outcome))
+			return 0;
+	}
+	if (o->decision != NULL) {
+		s = rowscan_text(rs, REPORT_C_DECISION, &len);
+		if (strcmp(o->decision, "none") == 0 ? s != NULL :
+		    !rp_eq(s, len, o->decision))
+			return 0;
+	}
+	return 1;
+}
+
+/* rp_fill on the direct path. */
 static void
-rp_chunk(struct rp_pipe *p, sqlite3_stmt *st, int64_t i)
+rp_fill_direct(struct rp_pipe *p, struct rp_reader *rd, struct rp_batch *bt)
+{
+	struct rp_brow	*r;
+	const char	*s;
+	size_t		 len;
+	int		 c, step = 1;
+
+	bt->n = 0;
+	bt->used = 0;
+	bt->last = 0;
+	bt->step = SQLITE_ROW;
+	while (bt->n < RP_BATCH && rd->rs != NULL &&
+	    (step = rowscan_next(rd->rs)) == 1) {
+		if (!rp_match(p->o, rd->rs))
+			continue;
+		r = &bt->rows[bt->n++];
+		r->seq = rowscan_int(rd->rs, REPORT_C_SEQ, 0);
+		r->ts_us = rowscan_int(rd->rs, REPORT_C_TS, 0);
+		r->latency_us = (p->need & REPORT_BIT(REPORT_C_LATENCY)) ?
+		    rowscan_int(rd->rs, REPORT_C_LATENCY, -1) : -1;
+		r->http_status = (p->need & REPORT_BIT(REPORT_C_HTTP_STATUS)) ?
+		    rowscan_int(rd->rs, REPORT_C_HTTP_STATUS, 0) : 0;
+		for (c = REPORT_C_KIND; c < REPORT_C__MAX; c++) {
+			r->len[c] = RP_NULL;
+			if (!(p->need & REPORT_BIT(c)) ||
+			    c == REPORT_C_LATENCY || c == REPORT_C_HTTP_STATUS)
+				continue;
+			if ((s = rowscan_text(rd->rs, (size_t)c, &len)) ==
+			    NULL)
+				continue;
+			if (len >= RP_NULL)
+				len = RP_NULL - 1;
+			if (bt->used + len + 1 > bt->cap)
+				bt->buf = intern_grow(bt->buf, &bt->cap,
+				    bt->used + len + 1 + 65536, 1);
+			memcpy(bt->buf + bt->used, s, len);
+			bt->buf[bt->used + len] = '\0';
+			r->off[c] = (uint32_t)bt->used;
+			r->len[c] = (uint32_t)len;
+			bt->used += len + 1;
+		}
+	}
+	if (step == 1 && rd->rs != NULL)
+		return;
+	bt->last = 1;
+	bt->step = step == 0 ? SQLITE_DONE : SQLITE_CORRUPT;
+	if (step != 0) {
+		pthread_mutex_lock(&p->mu);
+		if (p->errmsg[0] == '\0')
+			snprintf(p->errmsg, sizeof(p->errmsg), "%s", rd->rs ==
+			    NULL ? "cannot start the scan" :
+			    rowscan_errmsg(rd->rs));
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static void
+rp_fill_any(struct rp_pipe *p, struct rp_reader *rd, struct rp_batch *bt)
+{
+	if (p->direct)
+		rp_fill_direct(p, rd, bt);
+	else
+		rp_fill(p, rd->st, bt);
+}
+
+/* Sets reader rd to chunk i's sequence bounds. */
+static void
+rp_chunk(struct rp_pipe *p, struct rp_reader *rd, int64_t i)
 {
 	int64_t	 a = p->lo + i * p->chunk, b = a + p->chunk - 1;
+	char	 err[256];
 
 	if (p->nchunks == 1) {
 		a = p->lo;
 		b = p->hi;
 	}
-	sqlite3_reset(st);
-	rp_bind_int(st, ":lo", a);
-	rp_bind_int(st, ":hi", b < p->hi ? b : p->hi);
+	if (b > p->hi)
+		b = p->hi;
+	if (p->direct) {
+		/* reader 1's snapshot may need the statement: same rows */
+		rowscan_free(rd->rs);
+		if (rowscan_open(rd->adb, rp_colsql, REPORT_C__MAX, a, b, 0,
+		    &rd->rs, err, sizeof(err)) != 0)
+			rd->rs = NULL;
+		return;
+	}
+	sqlite3_reset(rd->st);
+	rp_bind_int(rd->st, ":lo", a);
+	rp_bind_int(rd->st, ":hi", b);
 }
 
 static void *
@@ -605,7 +733,7 @@ rp_reader_main(void *arg)
 	int		 failed = 0;
 
 	for (i = rd->idx; i < p->nchunks && !failed; i += p->nreaders) {
-		rp_chunk(p, rd->st, i);
+		rp_chunk(p, rd, i);
 		do {
 			pthread_mutex_lock(&p->mu);
 			while (rd->full == RP_NBATCH && !p->stop)
@@ -617,7 +745,7 @@ rp_reader_main(void *arg)
 			bt = &rd->b[rd->head];
 			pthread_mutex_unlock(&p->mu);
 
-			rp_fill(p, rd->st, bt);
+			rp_fill_any(p, rd, bt);
 			failed = bt->last && bt->step != SQLITE_DONE;
 
 			pthread_mutex_lock(&p->mu);
@@ -637,7 +765,7 @@ rp_next(struct rp_pipe *p, struct rp_reader *rd)
 	struct rp_batch	*bt;
 
 	if (!p->threaded) {
-		rp_fill(p, rd->st, &rd->b[0]);
+		rp_fill_any(p, rd, &rd->b[0]);
 		return &rd->b[0];
 	}
 	pthread_mutex_lock(&p->mu);
@@ -731,6 +859,7 @@ rp_scan(struct report_ctx *ctx, struct rp_sel *sel, size_t nsel,
 		if ((interns & REPORT_BIT(c)) && ctx->str[c] == NULL)
 			ctx->str[c] = intern_new();
 
+	p.o = o;
 	p.need = need;
 	p.lo = ctx->span.first_seq;
 	p.hi = ctx->span.last_seq;
@@ -752,23 +881,36 @@ rp_scan(struct report_ctx *ctx, struct rp_sel *sel, size_t nsel,
 		p.nreaders = 2;
 		p.nchunks = (p.hi - p.lo) / p.chunk + 1;
 	}
+	/* the direct path, where the file allows it (audit/rowscan.c) */
+	if (o->principal == NULL && o->tool == NULL) {
+		struct rowscan	*probe = NULL;
+
+		p.direct = rowscan_open(ctx->db, rp_colsql, REPORT_C__MAX,
+		    p.lo, p.hi, ROWSCAN_DIRECT_ONLY, &probe, ctx->err,
+		    sizeof(ctx->err)) == 0;
+		rowscan_free(probe);
+		ctx->err[0] = '\0';
+	}
+	pthread_mutex_init(&p.mu, NULL);
 	for (i = 0; i < (size_t)p.nreaders; i++) {
 		rd = &p.r[i];
 		rd->p = &p;
 		rd->idx = (int)i;
-		if (audit_db_prepare(i == 0 ? ctx->db : rd->own, sql, &rd->st,
+		rd->adb = i == 0 ? ctx->db : rd->own;
+		for (k = 0; k < RP_NBATCH; k++)
+			rd->b[k].rows = intern_xcalloc(RP_BATCH,
+			    sizeof(*rd->b[k].rows));
+		if (p.direct)
+			continue;
+		if (audit_db_prepare(rd->adb, sql, &rd->st,
 		    ctx->err, sizeof(ctx->err)) == -1) {
 			rc = -1;
 			goto out;
 		}
 		rp_bind(rd->st, o, o->range.from_us, o->range.to_us, p.lo,
 		    p.hi);
-		for (k = 0; k < RP_NBATCH; k++)
-			rd->b[k].rows = intern_xcalloc(RP_BATCH,
-			    sizeof(*rd->b[k].rows));
 	}
 	if (p.threaded) {
-		pthread_mutex_init(&p.mu, NULL);
 		pthread_cond_init(&p.cv, NULL);
 		for (i = 0; i < (size_t)p.nreaders; i++) {
 			if (pthread_create(&p.r[i].tid, NULL, rp_reader_main,
@@ -785,7 +927,7 @@ rp_scan(struct report_ctx *ctx, struct rp_sel *sel, size_t nsel,
 	for (chunk = 0; chunk < p.nchunks && rc == 0; chunk++) {
 		rd = &p.r[chunk % p.nreaders];
 		if (!p.threaded)
-			rp_chunk(&p, rd->st, chunk);
+			rp_chunk(&p, rd, chunk);
 		for (more = 1; more; rp_release(&p, rd)) {
 			bt = rp_next(&p, rd);
 			more = !bt->last;
@@ -868,15 +1010,16 @@ out:
 		for (i = 0; i < (size_t)p.nreaders; i++)
 			if (p.r[i].started)
 				pthread_join(p.r[i].tid, NULL);
-		pthread_mutex_destroy(&p.mu);
 		pthread_cond_destroy(&p.cv);
 	}
+	pthread_mutex_destroy(&p.mu);
 	report_progress(o->progress, 0, 0, 0, 1);
 	if (rc == -1 && ctx->err[0] == '\0')
 		rp_err(ctx, "reading audit database %s: %s", o->db_path,
-		    sqlite3_errstr(step));
+		    p.errmsg[0] != '\0' ? p.errmsg : sqlite3_errstr(step));
 	for (i = 0; i < RP_NREADERS; i++) {
 		sqlite3_finalize(p.r[i].st);
+		rowscan_free(p.r[i].rs);
 		for (k = 0; k < RP_NBATCH; k++) {
 			free(p.r[i].b[k].rows);
 			free(p.r[i].b[k].buf);

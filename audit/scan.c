@@ -28,6 +28,7 @@
 #include "detect.h"
 #include "detect_novel.h"
 #include "intern.h"
+#include "rowscan.h"
 #include "scan.h"
 #include "scan_out.h"
 #include "scan_rules.h"
@@ -298,49 +299,58 @@ enum {
 };
 
 /*
- * NULL integers come back as -1 (or 0) from coalesce in the statement:
- * one API call per column instead of two.  Column by column costs most
- * of the read (docs/scan.md, "Performance").
+ * The columns, in SC_ order.  NULL integers read as -1 or 0 (the
+ * defaults in scan_decode); the read costs most of a scan
+ * (docs/scan.md, "Performance"), so audit/rowscan.c decodes the B-tree
+ * directly where it can.
  */
-static const char scan_sql[] =
-    "SELECT seq, kind, ts_us, host_id, session_hash, principal, "
-    "auth_method, auth_result, decision, key_id, client_addr, user_agent, "
-    "coalesce(http_status, 0), rpc_method, coalesce(rpc_error_code, 0), "
-    "tool, scope_required, idem_key_hash, idem_status, args_digest, "
-    "outcome, error_category, error_code, coalesce(retryable, -1), "
-    "coalesce(retry_after_ms, -1), coalesce(latency_us, -1), token_sub "
-    "FROM audit_events WHERE seq >= ?1 ORDER BY seq";
+static const char *const scan_cols[SC__MAX] = {
+	"seq", "kind", "ts_us", "host_id", "session_hash", "principal",
+	"auth_method", "auth_result", "decision", "key_id", "client_addr",
+	"user_agent", "http_status", "rpc_method", "rpc_error_code", "tool",
+	"scope_required", "idem_key_hash", "idem_status", "args_digest",
+	"outcome", "error_category", "error_code", "retryable",
+	"retry_after_ms", "latency_us", "token_sub",
+};
 
 /*
  * A small direct-mapped cache per column in front of the string table:
  * most rows repeat the principals, tools and agents of the rows before,
- * and a compare with the cached string is cheaper than hashing it.
+ * and a compare with the cached string is cheaper than hashing it.  The
+ * interned strings never move (intern.c's arena), so an entry keeps the
+ * pointer and length next to the id.
  */
 #define COL_CACHE	256
 
+struct col_ent {
+	const char	*s;
+	size_t		 len;
+	uint32_t	 id;
+};
+
 struct col_cache {
-	uint32_t	 id[SC__MAX][COL_CACHE];
+	struct col_ent	 e[SC__MAX][COL_CACHE];
 };
 
 static uint32_t
-col_id(struct intern *str, struct col_cache *cc, sqlite3_stmt *st, int c)
+col_id(struct intern *str, struct col_cache *cc, const struct rowscan_val *v,
+    int c)
 {
-	const unsigned char *s = sqlite3_column_text(st, c);
-	size_t		 len, h;
-	uint32_t	 id;
+	const unsigned char *s = (const unsigned char *)v->s;
+	struct col_ent	*e;
+	size_t		 len = v->len, h;
 
 	if (s == NULL)
 		return 0;
-	len = (size_t)sqlite3_column_bytes(st, c);
 	h = len == 0 ? 0 : (len * 31 + s[0] * 7 + s[len - 1] * 13 +
 	    s[len / 2] * 17 + s[len / 3]) & (COL_CACHE - 1);
-	id = cc->id[c][h];
-	if (id != 0 && intern_len(str, id) == len &&
-	    memcmp(intern_str(str, id), s, len) == 0)
-		return id;
-	id = intern_id(str, (const char *)s, len);
-	cc->id[c][h] = id;
-	return id;
+	e = &cc->e[c][h];
+	if (e->id != 0 && e->len == len && memcmp(e->s, s, len) == 0)
+		return e->id;
+	e->id = intern_id(str, (const char *)s, len);
+	e->s = intern_str(str, e->id);
+	e->len = len;
+	return e->id;
 }
 
 /* Hex digit values; 0 for anything else. */
@@ -353,30 +363,34 @@ static const uint8_t hexval[256] = {
 
 /* The first 64 bits of a hex digest; 0 for NULL. */
 static uint64_t
-col_hex64(sqlite3_stmt *st, int c)
+col_hex64(const struct rowscan_val *v)
 {
-	const unsigned char *s = sqlite3_column_text(st, c);
-	uint64_t v = 0;
-	int	 i, n;
+	const unsigned char *s = (const unsigned char *)v->s;
+	uint64_t x = 0;
+	size_t	 i, n = v->len;
 
 	if (s == NULL)
 		return 0;
-	n = sqlite3_column_bytes(st, c);
 	if (n > 16)
 		n = 16;
 	for (i = 0; i < n; i++)
-		v = v << 4 | hexval[s[i]];
-	return v != 0 ? v : 1;
+		x = x << 4 | hexval[s[i]];
+	return x != 0 ? x : 1;
+}
+
+/* The first and second byte of a text column (NUL past its end). */
+static char
+col_ch(const struct rowscan_val *v, size_t i)
+{
+	return i < v->len ? v->s[i] : '\0';
 }
 
 static uint8_t
-col_auth(sqlite3_stmt *st)
+col_auth(const struct rowscan_val *v)
 {
-	const char *s = (const char *)sqlite3_column_text(st, SC_AUTHR);
-
-	if (s == NULL)
+	if (v->s == NULL)
 		return DA_NULL;
-	switch (s[0]) {
+	switch (col_ch(v, 0)) {
 	case 'o':
 		return DA_OK;
 	case 'm':
@@ -384,7 +398,7 @@ col_auth(sqlite3_stmt *st)
 	case 'i':
 		return DA_INVALID;
 	case 'e':
-		return s[1] == 'x' ? DA_EXPIRED : DA_ERROR;
+		return col_ch(v, 1) == 'x' ? DA_EXPIRED : DA_ERROR;
 	case 'r':
 		return DA_REVOKED;
 	default:
@@ -393,13 +407,11 @@ col_auth(sqlite3_stmt *st)
 }
 
 static uint8_t
-col_outcome(sqlite3_stmt *st)
+col_outcome(const struct rowscan_val *v)
 {
-	const char *s = (const char *)sqlite3_column_text(st, SC_OUTCOME);
-
-	if (s == NULL)
+	if (v->s == NULL)
 		return DO_NULL;
-	switch (s[0]) {
+	switch (col_ch(v, 0)) {
 	case 'o':
 		return DO_OK;
 	case 't':
@@ -414,13 +426,11 @@ col_outcome(sqlite3_stmt *st)
 }
 
 static uint8_t
-col_idem(sqlite3_stmt *st)
+col_idem(const struct rowscan_val *v)
 {
-	const char *s = (const char *)sqlite3_column_text(st, SC_IDEMST);
-
-	if (s == NULL)
+	if (v->s == NULL)
 		return DI_NULL;
-	switch (s[0]) {
+	switch (col_ch(v, 0)) {
 	case 'n':
 		return DI_NEW;
 	case 'r':
@@ -432,44 +442,53 @@ col_idem(sqlite3_stmt *st)
 	}
 }
 
+/* An integer column; dflt for NULL. */
+static int64_t
+col_int(const struct rowscan_val *v, int64_t dflt)
+{
+	return v->null ? dflt : v->i;
+}
+
 static void
-scan_decode(struct detect_ctx *ctx, struct col_cache *cc, sqlite3_stmt *st,
+scan_decode(struct detect_ctx *ctx, struct col_cache *cc, struct rowscan *rs,
     struct detect_row *r)
 {
-	const char	*s;
+	struct rowscan_val v[SC__MAX];
+	struct intern	*str = ctx->str;
 
+	rowscan_row(rs, v);
 	memset(r, 0, sizeof(*r));
-	r->seq = sqlite3_column_int64(st, SC_SEQ);
-	s = (const char *)sqlite3_column_text(st, SC_KIND);
-	r->retention = s != NULL && s[0] == 'r' && s[2] == 't';
-	r->ts_us = sqlite3_column_int64(st, SC_TS);
-	r->host = col_id(ctx->str, cc, st, SC_HOST);
+	r->seq = v[SC_SEQ].i;
+	r->retention = v[SC_KIND].s != NULL && v[SC_KIND].len > 2 &&
+	    v[SC_KIND].s[0] == 'r' && v[SC_KIND].s[2] == 't';
+	r->ts_us = col_int(&v[SC_TS], 0);
+	r->host = col_id(str, cc, &v[SC_HOST], SC_HOST);
 	if (r->retention)
 		return;
-	r->session = col_hex64(st, SC_SESSION);
-	r->principal = col_id(ctx->str, cc, st, SC_PRINCIPAL);
-	r->auth_method = col_id(ctx->str, cc, st, SC_AUTHM);
-	r->auth = col_auth(st);
-	s = (const char *)sqlite3_column_text(st, SC_DECISION);
-	r->decision = s == NULL ? DD_NULL : s[0] == 'a' ? DD_ALLOW : DD_DENY;
-	r->key_id = col_id(ctx->str, cc, st, SC_KEYID);
-	r->client = col_id(ctx->str, cc, st, SC_CLIENT);
-	r->ua = col_id(ctx->str, cc, st, SC_UA);
-	r->http_status = (int32_t)sqlite3_column_int64(st, SC_STATUS);
-	r->rpc_method = col_id(ctx->str, cc, st, SC_RPC);
-	r->rpc_error_code = (int32_t)sqlite3_column_int64(st, SC_RPCERR);
-	r->tool = col_id(ctx->str, cc, st, SC_TOOL);
-	r->scope = col_id(ctx->str, cc, st, SC_SCOPE);
-	r->idem = col_hex64(st, SC_IDEM);
-	r->idem_status = col_idem(st);
-	r->args = col_hex64(st, SC_ARGS);
-	r->outcome = col_outcome(st);
-	r->category = col_id(ctx->str, cc, st, SC_CAT);
-	r->code = col_id(ctx->str, cc, st, SC_CODE);
-	r->retryable = (int8_t)sqlite3_column_int64(st, SC_RETRYABLE);
-	r->retry_after_ms = sqlite3_column_int64(st, SC_RETRY_AFTER);
-	r->latency_us = sqlite3_column_int64(st, SC_LATENCY);
-	r->token_sub = col_id(ctx->str, cc, st, SC_SUB);
+	r->session = col_hex64(&v[SC_SESSION]);
+	r->principal = col_id(str, cc, &v[SC_PRINCIPAL], SC_PRINCIPAL);
+	r->auth_method = col_id(str, cc, &v[SC_AUTHM], SC_AUTHM);
+	r->auth = col_auth(&v[SC_AUTHR]);
+	r->decision = v[SC_DECISION].s == NULL ? DD_NULL :
+	    col_ch(&v[SC_DECISION], 0) == 'a' ? DD_ALLOW : DD_DENY;
+	r->key_id = col_id(str, cc, &v[SC_KEYID], SC_KEYID);
+	r->client = col_id(str, cc, &v[SC_CLIENT], SC_CLIENT);
+	r->ua = col_id(str, cc, &v[SC_UA], SC_UA);
+	r->http_status = (int32_t)col_int(&v[SC_STATUS], 0);
+	r->rpc_method = col_id(str, cc, &v[SC_RPC], SC_RPC);
+	r->rpc_error_code = (int32_t)col_int(&v[SC_RPCERR], 0);
+	r->tool = col_id(str, cc, &v[SC_TOOL], SC_TOOL);
+	r->scope = col_id(str, cc, &v[SC_SCOPE], SC_SCOPE);
+	r->idem = col_hex64(&v[SC_IDEM]);
+	r->idem_status = col_idem(&v[SC_IDEMST]);
+	r->args = col_hex64(&v[SC_ARGS]);
+	r->outcome = col_outcome(&v[SC_OUTCOME]);
+	r->category = col_id(str, cc, &v[SC_CAT], SC_CAT);
+	r->code = col_id(str, cc, &v[SC_CODE], SC_CODE);
+	r->retryable = (int8_t)col_int(&v[SC_RETRYABLE], -1);
+	r->retry_after_ms = col_int(&v[SC_RETRY_AFTER], -1);
+	r->latency_us = col_int(&v[SC_LATENCY], -1);
+	r->token_sub = col_id(str, cc, &v[SC_SUB], SC_SUB);
 	r->is_call = r->rpc_method == ctx->id_call && r->tool != 0;
 }
 
@@ -594,6 +613,7 @@ out:
 
 /* --- the run -------------------------------------------------------------- */
 
+
 struct scan_job {
 	struct scan_opts *o;
 	struct audit_db	*adb;
@@ -613,25 +633,22 @@ struct scan_job {
 static int
 scan_rows(struct scan_job *j)
 {
-	sqlite3_stmt	*st = NULL;
+	struct rowscan	*rs = NULL;
 	struct detect_row r;
 	struct col_cache *cc;
 	int64_t		 t0 = mono_us(), tlast = t0, t;
 	int64_t		 n = 0;
 	int		 rc, tty;
+	char		 err[256];
 
 	tty = j->o->progress == 1 || (j->o->progress == -1 &&
 	    isatty(STDERR_FILENO));
-	/* Reading through a memory map spares a copy per page. */
-	(void)sqlite3_exec(j->db, "PRAGMA mmap_size = 17179869184", NULL, NULL,
-	    NULL);
-	if (sqlite3_prepare_v2(j->db, scan_sql, -1, &st, NULL) != SQLITE_OK)
-		return scan_fail("cannot read %s: %s", j->o->db,
-		    sqlite3_errmsg(j->db));
-	sqlite3_bind_int64(st, 1, j->start_seq);
+	if (rowscan_open(j->adb, scan_cols, SC__MAX, j->start_seq, INT64_MAX,
+	    0, &rs, err, sizeof(err)) == -1)
+		return scan_fail("cannot read %s: %s", j->o->db, err);
 	cc = intern_xcalloc(1, sizeof(*cc));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		scan_decode(j->ctx, cc, st, &r);
+	while ((rc = rowscan_next(rs)) == 1) {
+		scan_decode(j->ctx, cc, rs, &r);
 		r.is_new = r.seq > j->ctx->wm_seq;
 		if (r.is_new && r.ts_us > j->cutoff_us) {
 			/* Not settled yet: the next run takes it. */
@@ -662,10 +679,12 @@ scan_rows(struct scan_job *j)
 	if (tty && n >= SCAN_PROGRESS_ROWS)
 		fprintf(stderr, "\r%40s\r", "");
 	free(cc);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return scan_fail("reading %s: %s", j->o->db,
-		    sqlite3_errmsg(j->db));
+	if (rc == -1) {
+		snprintf(err, sizeof(err), "%s", rowscan_errmsg(rs));
+		rowscan_free(rs);
+		return scan_fail("reading %s: %s", j->o->db, err);
+	}
+	rowscan_free(rs);
 	detect_finish(j->ctx);
 	j->secs = (double)(mono_us() - t0) / 1e6;
 	return 0;
