@@ -24,7 +24,7 @@ struct sqlite3_stmt;
  * naming both numbers.
  */
 #define AUDIT_DB_VERSION_MIN	10
-#define AUDIT_DB_VERSION_MAX	10
+#define AUDIT_DB_VERSION_MAX	11
 
 #define AUDIT_DB_HEX_LEN	64	/* row_hash: lower-case hex */
 

@@ -433,10 +433,10 @@ sqlite3 "$E2E_TMP/other.db" 'CREATE TABLE t(x); PRAGMA user_version = 10'
 aud report summary --db "$E2E_TMP/other.db"
 expect_rc "an SQLite file without audit_events" 3
 cp "$VDB" "$E2E_TMP/future.db"
-sqlite3 "$E2E_TMP/future.db" 'PRAGMA user_version = 11'
+sqlite3 "$E2E_TMP/future.db" 'PRAGMA user_version = 99'
 aud report summary --db "$E2E_TMP/future.db"
 expect_rc "an unknown schema version" 3
-grep -q 'schema version 11' "$OUT/stderr" &&
+grep -q 'schema version 99' "$OUT/stderr" &&
     e2e_ok "the refusal names the version" ||
     e2e_not_ok "the refusal names the version"
 aud report nosuch --db "$VDB"
