@@ -299,6 +299,12 @@ serve(void)
 	}
 	if (!fcgi) {
 		serve_one(ep, cfg, &io, environ);
+		/*
+		 * The response is complete: the web server may send it now,
+		 * while this process finishes (syncs deferred audit rows,
+		 * closes its databases) instead of waiting for its exit.
+		 */
+		(void)close(STDOUT_FILENO);
 	} else {
 		if (FCGX_Init() != 0 || FCGX_InitRequest(&rq, 0, 0) != 0) {
 			log_err("cannot initialise FastCGI");

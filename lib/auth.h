@@ -43,8 +43,9 @@ struct auth_principal {
 
 /*
  * Builds the gate from cfg->auth (borrowed; cfg must outlive it).  Reads
- * the JWT key files now.  Returns NULL with "/auth/...: what is wrong" in
- * err.
+ * the JWT key files now, unless cfg was loaded with CONFIG_LAZY_KEYS (the
+ * server): then a key file is read when a token first needs it.  Returns
+ * NULL with "/auth/...: what is wrong" in err.
  */
 struct auth	*auth_new(const struct config *cfg, char *err, size_t errlen)
 		    __attribute__((warn_unused_result));

@@ -21,28 +21,22 @@ migrate_oneshot(int on)
 
 /*
  * After every commit on a one-shot connection (SQLite calls it with the
- * write lock already released): first the WAL is synced, so the commit
- * is on disk before the process exits, as the checkpoint on close used
- * to make it (the state database commits with synchronous=NORMAL); then,
- * past MIGRATE_ONESHOT_FRAMES, a TRUNCATE checkpoint.  A passive one
- * (SQLite's autocheckpoint) is not enough here: the next process, first
- * to open the database, rebuilds the wal-index with nBackfill 0 and would
- * never restart the WAL, which then grows without end; truncated, the
- * WAL the next process must read is never longer than the limit.  A
- * busy checkpoint is no error: the next commit tries again.
+ * write lock already released): past MIGRATE_ONESHOT_FRAMES, a TRUNCATE
+ * checkpoint.  A passive one (SQLite's autocheckpoint) is not enough
+ * here: the next process, first to open the database, rebuilds the
+ * wal-index with nBackfill 0 and would never restart the WAL, which then
+ * grows without end; truncated, the WAL the next process must read is
+ * never longer than the limit.  A busy checkpoint is no error: the next
+ * commit tries again.  Durability stays each connection's own: a tool
+ * database commits with SQLite's default synchronous=FULL (synced at
+ * commit), the audit log syncs as its "synchronous" setting says
+ * (lib/audit.c), and the state database (sessions, rate buckets, the
+ * throttle) commits with NORMAL, as in a FastCGI worker: a power loss
+ * may forget its newest commits, a crash or exit never does.
  */
 static int
 migrate_oneshot_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-	sqlite3_file	*wal = NULL;
-	int		 rc;
-
-	if (sqlite3_file_control(db, name, SQLITE_FCNTL_JOURNAL_POINTER,
-	    &wal) != SQLITE_OK || wal == NULL || wal->pMethods == NULL)
-		return SQLITE_IOERR_FSYNC;
-	if ((rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL)) !=
-	    SQLITE_OK)
-		return rc;
 	if (frames >= MIGRATE_ONESHOT_FRAMES)
 		(void)sqlite3_wal_checkpoint_v2(db, name,
 		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
