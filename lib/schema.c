@@ -913,6 +913,11 @@ c_refkw(struct comp *c, struct snode *n, const char *kw, struct snode **out,
 	    &tpath, anchor);
 	if (rc == 0 && (*out = c_node(c, t, tres, tpath)) == NULL)
 		rc = -1;
+	if (rc == -1) {
+		/* The caller takes the anchor only on success. */
+		free(*anchor);
+		*anchor = NULL;
+	}
 	free(tpath);
 	free(kpath);
 	return rc;
