@@ -108,6 +108,20 @@ $(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libmcpgate.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libmcpgate.a $(LDLIBS)
 
+# The analyzer's fuzz target (audit/rowscan.c) links the analyzer's
+# modules, never libmcpgate, like the analyzer tests.
+$(B)/tests/replay_rowscan: tests/fuzz/fuzz_rowscan.c tests/fuzz/replay.c \
+	$(AUDIT_NOMAIN) $(AUDIT_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iaudit $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	    $(AUDIT_NOMAIN) $(AUDIT_LIB_OBJ) $(LDLIBS)
+
+$(B)/fuzz/fuzz_rowscan: tests/fuzz/fuzz_rowscan.c $(AUDIT_NOMAIN) \
+	$(AUDIT_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iaudit -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	    $(AUDIT_NOMAIN) $(AUDIT_LIB_OBJ) $(LDLIBS)
+
 $(B)/tests/schemacheck: tests/e2e/schemacheck.c $(B)/libmcpgate.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmcpgate.a $(LDLIBS)

@@ -135,31 +135,28 @@ db_int(sqlite3 *db, const char *sql, int64_t *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-audit_db_open(const char *path, int flags, struct audit_db **out, char *err,
-    size_t errlen)
+/*
+ * Opens path, or with path "-" the image img (imglen bytes,
+ * sqlite3_malloc'd, always taken).
+ */
+static int
+db_open(const char *path, int flags, unsigned char *img,
+    sqlite3_int64 imglen, struct audit_db **out, char *err, size_t errlen)
 {
 	struct audit_db	*a;
-	unsigned char	*img = NULL;
-	sqlite3_int64	 imglen = 0;
 	char		*uri = NULL;
 	int64_t		 v, has;
 	int		 rc;
 
 	*out = NULL;
-	if (path == NULL || *path == '\0') {
-		db_err(err, errlen, "no audit database given (--db FILE)");
-		return -1;
-	}
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->path = strdup(path)) == NULL) {
 		free(a);
+		sqlite3_free(img);
 		db_err(err, errlen, "out of memory");
 		return -1;
 	}
 	if (strcmp(path, "-") == 0) {
-		if (db_read_stdin(&img, &imglen, err, errlen) == -1)
-			goto fail;
 		/*
 		 * A WAL database's header says so (bytes 18 and 19 are 2); an
 		 * in-memory image has no WAL, so mark it a rollback-journal
@@ -241,6 +238,41 @@ fail:
 	sqlite3_free(img);
 	audit_db_close(a);
 	return -1;
+}
+
+int
+audit_db_open(const char *path, int flags, struct audit_db **out, char *err,
+    size_t errlen)
+{
+	unsigned char	*img = NULL;
+	sqlite3_int64	 imglen = 0;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0') {
+		db_err(err, errlen, "no audit database given (--db FILE)");
+		return -1;
+	}
+	if (strcmp(path, "-") == 0 && db_read_stdin(&img, &imglen, err,
+	    errlen) == -1)
+		return -1;
+	return db_open(path, flags, img, imglen, out, err, errlen);
+}
+
+int
+audit_db_open_image(const void *img, size_t len, struct audit_db **out,
+    char *err, size_t errlen)
+{
+	unsigned char	*copy;
+
+	*out = NULL;
+	if (len > (size_t)DB_STDIN_MAX || (copy = sqlite3_malloc64(len > 0 ?
+	    len : 1)) == NULL) {
+		db_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (len > 0)
+		memcpy(copy, img, len);
+	return db_open("-", 0, copy, (sqlite3_int64)len, out, err, errlen);
 }
 
 void

@@ -50,6 +50,14 @@ struct audit_db;	/* opaque */
 int	audit_db_open(const char *path, int flags, struct audit_db **out,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * audit_db_open("-") with the database image at img (len bytes, copied)
+ * instead of standard input: for tests and tests/fuzz/fuzz_rowscan.c.
+ */
+int	audit_db_open_image(const void *img, size_t len,
+	    struct audit_db **out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+
 /* Closes db (ending a read transaction if one is open).  NULL-safe. */
 void	audit_db_close(struct audit_db *db);
 

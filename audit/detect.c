@@ -129,8 +129,9 @@ struct detect_tab {
 	size_t		 recsize;
 	unsigned char	*recs;		/* n records of recsize bytes */
 	size_t		 n, cap;
-	uint64_t	*slots;		/* TAB_SLOT(); 0 empty */
+	uint64_t	*slots;		/* TAB_SLOT(); 0 empty, TAB_TOMB */
 	size_t		 nslots;	/* power of two */
+	size_t		 ntomb;		/* TAB_TOMB slots */
 };
 
 /*
@@ -141,6 +142,13 @@ struct detect_tab {
 #define TAB_SLOT(i, h)	(((uint64_t)(i) + 1) | ((uint64_t)(h) >> 32) << 32)
 #define TAB_IDX(s)	((size_t)((s) & UINT32_MAX) - 1)
 #define TAB_TAG(h)	((uint64_t)(h) >> 32)
+/*
+ * A dropped record's slot, so that a sweep need not rebuild the table:
+ * probes pass it, an insert may reuse it.  Its index part (UINT32_MAX)
+ * is no record's (detect_tab_get stops below), but its tag may match a
+ * key's, so probes test for it before using the index.
+ */
+#define TAB_TOMB	UINT64_MAX
 
 uint64_t
 detect_mix(uint64_t a, uint64_t b)
@@ -197,6 +205,7 @@ tab_rebuild(struct detect_tab *t, size_t nslots)
 		t->nslots = nslots;
 		t->slots = intern_xcalloc(nslots, sizeof(*t->slots));
 	}
+	t->ntomb = 0;
 	for (i = 0; i < t->n; i++) {
 		r = (struct detect_rec *)(t->recs + i * t->recsize);
 		h = tab_hash(r->key);
@@ -215,7 +224,7 @@ detect_tab_find(struct detect_tab *t, uint64_t key)
 	struct detect_rec *r;
 
 	while ((s = t->slots[j]) != 0) {
-		if (s >> 32 == TAB_TAG(h)) {
+		if (s >> 32 == TAB_TAG(h) && s != TAB_TOMB) {
 			r = (struct detect_rec *)(t->recs + TAB_IDX(s) *
 			    t->recsize);
 			if (r->key == key)
@@ -230,19 +239,27 @@ void *
 detect_tab_get(struct detect_tab *t, uint64_t key, int *added)
 {
 	size_t		 h = tab_hash(key), j = h & (t->nslots - 1);
+	size_t		 tomb = SIZE_MAX;
 	uint64_t	 s;
 	struct detect_rec *r;
 
 	if (added != NULL)
 		*added = 0;
 	while ((s = t->slots[j]) != 0) {
-		if (s >> 32 == TAB_TAG(h)) {
+		if (s == TAB_TOMB) {
+			if (tomb == SIZE_MAX)
+				tomb = j;
+		} else if (s >> 32 == TAB_TAG(h)) {
 			r = (struct detect_rec *)(t->recs + TAB_IDX(s) *
 			    t->recsize);
 			if (r->key == key)
 				return r;
 		}
 		j = (j + 1) & (t->nslots - 1);
+	}
+	if (tomb != SIZE_MAX) {
+		j = tomb;
+		t->ntomb--;
 	}
 	if (t->n >= UINT32_MAX - 1) {
 		fputs("mcpgate-audit: too many keys\n", stderr);
@@ -256,31 +273,64 @@ detect_tab_get(struct detect_tab *t, uint64_t key, int *added)
 	t->n++;
 	if (added != NULL)
 		*added = 1;
-	if (t->n * 2 > t->nslots)
-		tab_rebuild(t, t->nslots * 2);
+	if ((t->n + t->ntomb) * 2 > t->nslots)
+		tab_rebuild(t, t->n * 3 > t->nslots ? t->nslots * 2 :
+		    t->nslots);
 	return r;
 }
 
+/* The slot of record idx (key key), which is in the table. */
+static size_t
+tab_slot_of(const struct detect_tab *t, uint64_t key, size_t idx)
+{
+	size_t	 j = tab_hash(key) & (t->nslots - 1);
+
+	while (t->slots[j] == 0 || t->slots[j] == TAB_TOMB ||
+	    TAB_IDX(t->slots[j]) != idx)
+		j = (j + 1) & (t->nslots - 1);
+	return j;
+}
+
+/*
+ * The last record fills the place of a dropped one, so a sweep copies
+ * one record per drop at most (records are up to 2.5 KiB: sliding every
+ * survivor down cost more than the rest of the sweep), and the dropped
+ * key's slot becomes a tombstone instead of the whole table being
+ * rebuilt.  The order of records is therefore not kept; only
+ * detect_tab_at sees it, and the one table iterated (D08's) is never
+ * swept.
+ */
 void
 detect_tab_sweep(struct detect_tab *t, int64_t before,
     int (*keep)(void *, void *), void *arg)
 {
-	size_t	 i, o = 0;
-	struct detect_rec *r;
+	size_t	 i = 0, n = t->n, j;
+	struct detect_rec *r, *last;
 
-	for (i = 0; i < t->n; i++) {
+	while (i < n) {
 		r = (struct detect_rec *)(t->recs + i * t->recsize);
-		if (r->last_ts < before && (keep == NULL || !keep(r, arg)))
+		if (r->last_ts >= before || (keep != NULL && keep(r, arg))) {
+			i++;
 			continue;
-		if (o != i)
-			memcpy(t->recs + o * t->recsize, r, t->recsize);
-		o++;
+		}
+		/* drop r; the last record takes its place, checked next */
+		t->slots[tab_slot_of(t, r->key, i)] = TAB_TOMB;
+		t->ntomb++;
+		if (i != --n) {
+			last = (struct detect_rec *)(t->recs + n * t->recsize);
+			j = tab_slot_of(t, last->key, n);
+			t->slots[j] = (t->slots[j] & ~(uint64_t)UINT32_MAX) |
+			    ((uint64_t)i + 1);
+			memcpy(r, last, t->recsize);
+		}
 	}
-	if (o == t->n)
+	if (n == t->n)
 		return;
-	t->n = o;
-	tab_rebuild(t, t->nslots > 256 && t->n * 8 < t->nslots ?
-	    t->nslots / 2 : t->nslots);
+	t->n = n;
+	if (t->nslots > 256 && t->n * 8 < t->nslots)
+		tab_rebuild(t, t->nslots / 2);
+	else if ((t->n + t->ntomb) * 2 > t->nslots)
+		tab_rebuild(t, t->nslots);
 }
 
 size_t

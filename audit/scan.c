@@ -332,6 +332,34 @@ struct col_cache {
 	struct col_ent	 e[SC__MAX][COL_CACHE];
 };
 
+/*
+ * a[0..n) == b[0..n), inline: the strings are short (a tool, an agent,
+ * an address) and a libc call per column cost more than the compare.
+ */
+static int
+col_same(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t	 i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	/* the last (overlapping) eight bytes */
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
 static uint32_t
 col_id(struct intern *str, struct col_cache *cc, const struct rowscan_val *v,
     int c)
@@ -345,7 +373,8 @@ col_id(struct intern *str, struct col_cache *cc, const struct rowscan_val *v,
 	h = len == 0 ? 0 : (len * 31 + s[0] * 7 + s[len - 1] * 13 +
 	    s[len / 2] * 17 + s[len / 3]) & (COL_CACHE - 1);
 	e = &cc->e[c][h];
-	if (e->id != 0 && e->len == len && memcmp(e->s, s, len) == 0)
+	if (e->id != 0 && e->len == len && col_same((const unsigned char *)
+	    e->s, s, len))
 		return e->id;
 	e->id = intern_id(str, (const char *)s, len);
 	e->s = intern_str(str, e->id);
