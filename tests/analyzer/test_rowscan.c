@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "t.h"
+#include "auditchain.h"
 #include "db.h"
 #include "rowscan.h"
 
@@ -21,18 +22,19 @@
 
 static char	 dbpath[64];
 
-static const char *const cols[] = {
-	"seq", "chain_version", "chain_alg", "seal_key_id", "kind", "ts_us",
-	"host_id", "request_id", "trace_id", "span_id", "parent_span_id",
-	"session_hash", "protocol_version", "principal", "auth_method",
-	"auth_result", "decision", "decision_reason", "key_id", "token_iss",
-	"token_sub", "client_addr", "user_agent", "http_method", "http_path",
-	"http_status", "rpc_method", "rpc_id", "rpc_error_code", "tool",
-	"scope_required", "idem_key_hash", "idem_status", "args_digest",
-	"args_redacted", "outcome", "error_category", "error_code",
-	"retryable", "retry_after_ms", "latency_us", "bytes_in", "bytes_out",
-	"pruned_rows", "first_kept_seq", "cut_hash", "prev_hash", "row_hash",
-};
+/* Every column of the table: the chained ones, then the two hashes. */
+static const char *cols[AUDITCHAIN_C__MAX + 2];
+
+static void
+cols_init(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < AUDITCHAIN_C__MAX; i++)
+		cols[i] = auditchain_columns[i];
+	cols[AUDITCHAIN_C__MAX] = "prev_hash";
+	cols[AUDITCHAIN_C__MAX + 1] = "row_hash";
+}
 #define NCOLS	(sizeof(cols) / sizeof(cols[0]))
 
 static int
@@ -328,6 +330,7 @@ test_damage(void)
 int
 main(void)
 {
+	cols_init();
 	snprintf(dbpath, sizeof(dbpath), "/tmp/test_rowscan.%d.db", getpid());
 	test_equal();
 	test_wal();

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "auditchain.h"
 #include "db.h"
 #include "rowscan.h"
 
@@ -24,18 +25,19 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const char *const all_cols[] = {
-	"seq", "chain_version", "chain_alg", "seal_key_id", "kind", "ts_us",
-	"host_id", "request_id", "trace_id", "span_id", "parent_span_id",
-	"session_hash", "protocol_version", "principal", "auth_method",
-	"auth_result", "decision", "decision_reason", "key_id", "token_iss",
-	"token_sub", "client_addr", "user_agent", "http_method", "http_path",
-	"http_status", "rpc_method", "rpc_id", "rpc_error_code", "tool",
-	"scope_required", "idem_key_hash", "idem_status", "args_digest",
-	"args_redacted", "outcome", "error_category", "error_code",
-	"retryable", "retry_after_ms", "latency_us", "bytes_in", "bytes_out",
-	"pruned_rows", "first_kept_seq", "cut_hash", "prev_hash", "row_hash",
-};
+/* Every column of the table: the chained ones, then the two hashes. */
+static const char *all_cols[AUDITCHAIN_C__MAX + 2];
+
+static void
+cols_init(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < AUDITCHAIN_C__MAX; i++)
+		all_cols[i] = auditchain_columns[i];
+	all_cols[AUDITCHAIN_C__MAX] = "prev_hash";
+	all_cols[AUDITCHAIN_C__MAX + 1] = "row_hash";
+}
 
 /* The columns "scan" reads (audit/scan.c), in a different order. */
 static const char *const scan_cols[] = {
@@ -104,6 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > FUZZ_ROWSCAN_MAX_INPUT)
 		return 0;
+	if (all_cols[0] == NULL)
+		cols_init();
 	if (audit_db_open_image(data, size, &db, err, sizeof(err)) == -1)
 		return 0;
 	if (audit_db_begin(db, err, sizeof(err)) == 0) {
